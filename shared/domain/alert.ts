@@ -1,0 +1,36 @@
+/** Where a credential lives, as an alert names it. Names only — never a value. */
+export interface AlertSource {
+  circleci?: { context?: string; project?: string; variable: string };
+  entra?: { appId: string; appName?: string; keyId?: string; credentialType?: "password" | "certificate" };
+  keyVault?: { secretName: string };
+}
+
+export type AlertKind =
+  | "expiring" // days left crossed a policy threshold
+  | "expired"
+  | "long-lived" // a CircleCI variable older than inventory.maxAgeDays
+  | "not-found" // a policy binding points at nothing
+  | "resolved" // a credential that needed attention no longer does
+  | "rotation-failed"
+  | "migration";
+
+export type Severity = "critical" | "warning" | "info";
+
+export interface Alert {
+  /** Stable for one alert (credential, kind, threshold, expiry): the webhook-id and de-duplication key. */
+  id: string;
+  kind: AlertKind;
+  severity: Severity;
+  /** Policy credential name, or a derived key for what no policy binds ("entra:<appId>:<keyId>", "circleci:<scope>:<var>"). */
+  credential: string;
+  /** One line a human reads first. */
+  title: string;
+  source: AlertSource;
+  daysLeft?: number;
+  ageDays?: number;
+  expiresAt?: string;
+  threshold?: number;
+  /** What to do next: a command, or a policy snippet to add. */
+  nextStep: string;
+  raisedAt: string;
+}

@@ -1,0 +1,85 @@
+/**
+ * The normalized inventory: what one cycle read from CircleCI, Entra (Graph) and Key Vault.
+ * It holds metadata only — never a secret value. Times are ISO 8601 strings.
+ */
+
+export type CiScope =
+  | { kind: "context"; contextId: string; contextName: string }
+  | { kind: "project"; projectSlug: string };
+
+export interface CiVariable {
+  scope: CiScope;
+  name: string;
+  /** When the variable was created, when known (project variables often lack it). */
+  createdAt?: string;
+  /** Last change; contexts report it, projects do not (then createdAt stands in). */
+  updatedAt?: string;
+}
+
+export interface CiContext {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface AppPassword {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  /** First three characters of the value, as Graph reports it: not secret by Graph's own design, but we never print it. */
+  hint?: string | null;
+}
+
+export interface AppCertificate {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  type?: string | null;
+}
+
+export interface EntraApp {
+  /** Graph object id, used in /applications/{id} paths. */
+  objectId: string;
+  /** Client id. */
+  appId: string;
+  displayName: string;
+  tags: string[];
+  passwords: AppPassword[];
+  certificates: AppCertificate[];
+}
+
+export interface VaultSecretInfo {
+  name: string;
+  /** Latest version id (32 hex), when known. */
+  version?: string;
+  enabled: boolean;
+  expiresOn?: string;
+  updatedOn?: string;
+  contentType?: string;
+  tags: Record<string, string>;
+}
+
+export type SourceName = "circleci" | "entra" | "keyvault";
+
+export interface SourceError {
+  source: SourceName;
+  /** Where: "context prod-deploy", "project gh/acme/api", "applications", … */
+  where: string;
+  message: string;
+}
+
+export interface Snapshot {
+  takenAt: string;
+  circleci: { contexts: CiContext[]; variables: CiVariable[]; projects: string[] };
+  entra: { apps: EntraApp[] };
+  /** null when no vault is configured. */
+  keyVault: { secrets: VaultSecretInfo[] } | null;
+  /** Everything that could not be read. A snapshot with errors is incomplete: nothing may be removed on it. */
+  errors: SourceError[];
+}
+
+export function isComplete(snapshot: Snapshot): boolean {
+  return snapshot.errors.length === 0;
+}

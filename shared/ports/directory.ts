@@ -1,0 +1,39 @@
+import type { SecretValue } from "../domain/secret-value.js";
+import type { AppPassword, EntraApp } from "../domain/snapshot.js";
+
+export interface FederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description?: string | null;
+}
+
+export type SignInEvidence =
+  | { available: true; lastSignInDateTime: string | null }
+  /** The tenant cannot say (403 / no P1-P2 licence / beta endpoint missing): never retire on it. */
+  | { available: false; reason: string };
+
+/** The identity directory (Entra ID through Microsoft Graph). */
+export interface Directory {
+  listApplications(): Promise<EntraApp[]>;
+  /** By client id; null when no such app. */
+  getApplication(appId: string): Promise<EntraApp | null>;
+  addPassword(
+    appObjectId: string,
+    request: { displayName: string; endDateTime: string },
+  ): Promise<{ password: AppPassword; secret: SecretValue }>;
+  /** Idempotent: a key already gone is not an error. */
+  removePassword(appObjectId: string, keyId: string): Promise<void>;
+  listFederatedCredentials(appObjectId: string): Promise<FederatedCredential[]>;
+  createFederatedCredential(appObjectId: string, credential: Omit<FederatedCredential, "id">): Promise<FederatedCredential>;
+  /** Idempotent. */
+  deleteFederatedCredential(appObjectId: string, credentialId: string): Promise<void>;
+  lastSignIn(appId: string, keyId: string): Promise<SignInEvidence>;
+}
+
+/** Proves a client secret works: acquires a token with it (client-credentials grant). */
+export interface SecretTester {
+  test(tenantId: string, appId: string, secret: SecretValue): Promise<{ ok: true } | { ok: false; reason: string; retryable: boolean }>;
+}
