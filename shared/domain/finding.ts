@@ -1,0 +1,61 @@
+import type { AlertSource, Severity } from "./alert.js";
+import type { SourceError } from "./snapshot.js";
+
+export type CredentialStatus = "ok" | "expiring" | "expired" | "long-lived" | "not-found";
+
+/** Every credential the watchdog sees — bound by the policy or not — with what it knows of it. */
+export interface WatchedCredential {
+  /** Policy credential name, or a derived key for unbound ones: "entra:<appId>:<keyId>", "circleci:context:<name>:<VAR>", "circleci:project:<slug>:<VAR>". */
+  credential: string;
+  bound: boolean;
+  action?: "watch" | "rotate" | "oidc";
+  source: AlertSource;
+  status: CredentialStatus;
+  expiresAt?: string;
+  /** ceil((expiresAt - now) / 1 day): "within N days" ⟺ daysLeft <= N; 0 or less once expired. */
+  daysLeft?: number;
+  /** floor((now - last change) / 1 day) of the CircleCI variable. */
+  ageDays?: number;
+  lastChangedAt?: string;
+}
+
+export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found";
+
+export interface Finding {
+  /** Stable across cycles for the same problem: "<kind>:<credential>". */
+  id: string;
+  kind: FindingKind;
+  severity: Severity;
+  credential: string;
+  bound: boolean;
+  source: AlertSource;
+  expiresAt?: string;
+  daysLeft?: number;
+  ageDays?: number;
+  /** One line for a human; names only, never a value. */
+  message: string;
+  /** `watchdog rotate <name>`, or the policy snippet to add for an unbound credential. */
+  nextStep: string;
+}
+
+export type PlanStep =
+  | { kind: "rotate"; credential: string; reason: string }
+  | { kind: "migrate"; credential: string; reason: string };
+
+export interface Plan {
+  generatedAt: string;
+  /** false when a source could not be read: then nothing may be removed this cycle. */
+  complete: boolean;
+  sourceErrors: SourceError[];
+  credentials: WatchedCredential[];
+  findings: Finding[];
+  steps: PlanStep[];
+  summary: {
+    credentials: number;
+    expired: number;
+    expiring: number;
+    longLived: number;
+    notFound: number;
+    steps: number;
+  };
+}
