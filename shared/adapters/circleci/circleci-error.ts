@@ -1,0 +1,96 @@
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface CircleCiErrorDetails {
+  /** What the watchdog was doing, e.g. "listContextVariables". */
+  operation: string;
+  method: HttpMethod;
+  /** API path relative to the base URL, with its query: never the token, never a value. */
+  path: string;
+  /** HTTP status; undefined when no answer came (timeout, reset). */
+  status?: number;
+  /** CircleCI's own `message`, or the start of a plain-text body. */
+  circleMessage?: string;
+  /** Network error code (ETIMEDOUT, ECONNRESET, …) when no answer came. */
+  code?: string;
+  /** What went wrong, when it is not CircleCI's message (a malformed body, a network failure). */
+  problem?: string;
+  /** Worth another try: 429, 5xx, timeouts, connection resets. */
+  retryable?: boolean;
+  /** The wait CircleCI asked for (Retry-After and kin), in milliseconds. */
+  retryAfterMs?: number;
+  attempts?: number;
+}
+
+/**
+ * A failed CircleCI call. It carries only what is safe to print: no request headers (the token), no
+ * request body (a value), and no underlying axios error — that one holds the whole request config.
+ */
+export class CircleCiError extends Error {
+  override readonly name = "CircleCiError";
+  readonly operation: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly status?: number;
+  readonly circleMessage?: string;
+  readonly code?: string;
+  readonly problem?: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly attempts: number;
+
+  /** `secrets` are scrubbed from everything the server or the network said, should it echo one. */
+  constructor(details: CircleCiErrorDetails, secrets: readonly string[] = []) {
+    const clean = (text: string | undefined) => (text === undefined ? undefined : scrub(text, secrets));
+    const circleMessage = clean(details.circleMessage);
+    const problem = clean(details.problem);
+    super(describe({ ...details, circleMessage, problem }));
+    this.operation = details.operation;
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+    this.circleMessage = circleMessage;
+    this.code = details.code;
+    this.problem = problem;
+    this.retryable = details.retryable ?? false;
+    this.retryAfterMs = details.retryAfterMs;
+    this.attempts = details.attempts ?? 1;
+  }
+
+  /** The same failure, saying how many attempts it took to give up. */
+  afterAttempts(attempts: number): CircleCiError {
+    return new CircleCiError({
+      operation: this.operation,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      circleMessage: this.circleMessage,
+      code: this.code,
+      problem: this.problem,
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      attempts,
+    });
+  }
+}
+
+function describe(d: CircleCiErrorDetails): string {
+  const where = `CircleCI ${d.operation} failed: ${d.method} ${d.path}`;
+  let what: string;
+  if (d.status === undefined) {
+    what = `got no answer (${d.code ?? "network error"})${d.problem ? `: ${d.problem}` : ""}`;
+  } else {
+    what = `answered ${d.status}`;
+    if (d.circleMessage) what += `: ${d.circleMessage}`;
+    else if (d.problem) what += `: ${d.problem}`;
+  }
+  const attempts = d.attempts && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : "";
+  return `${where} ${what}${attempts}`;
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret) result = result.split(secret).join("[redacted]");
+  }
+  return result;
+}

@@ -1,0 +1,152 @@
+import type { SecretValue } from "../../domain/secret-value.js";
+import type { CiContext, CiVariable } from "../../domain/snapshot.js";
+import type { CiSecretStore } from "../../ports/ci-secret-store.js";
+import { CircleCiError } from "./circleci-error.js";
+import { projectSlug, v1BaseOf } from "./followed-projects.js";
+import { CircleCiHttp } from "./http-client.js";
+import { resolveCircleCiSettings, type CircleCiStoreSettings, type ResolvedCircleCiSettings } from "./settings.js";
+import {
+  contextSchema,
+  contextVariablePutSchema,
+  contextVariableSchema,
+  followedProjectsSchema,
+  messageSchema,
+  pageOf,
+  projectVariableSchema,
+} from "./wire-schemas.js";
+
+const seg = encodeURIComponent;
+/** Slugs keep their slashes on the wire (gh/acme/api); each part is encoded on its own. */
+const slugPath = (slug: string) => slug.split("/").map(seg).join("/");
+
+/** CircleCI contexts and project variables through API v2 (and v1.1 for followed projects). */
+export class CircleCiStore implements CiSecretStore {
+  private readonly http: CircleCiHttp;
+
+  constructor(private readonly settings: ResolvedCircleCiSettings) {
+    this.http = new CircleCiHttp(settings);
+  }
+
+  async listContexts(): Promise<CiContext[]> {
+    const contexts = await this.http.allPages({
+      operation: "listContexts",
+      base: this.settings.apiUrl,
+      path: "/context",
+      query: { "owner-id": this.settings.orgId, "owner-type": "organization" },
+      schema: pageOf(contextSchema),
+    });
+    return contexts.map((c) => ({ id: c.id, name: c.name, createdAt: c.created_at }));
+  }
+
+  async listContextVariables(context: CiContext): Promise<CiVariable[]> {
+    const variables = await this.http.allPages({
+      operation: "listContextVariables",
+      base: this.settings.apiUrl,
+      path: `/context/${seg(context.id)}/environment-variable`,
+      schema: pageOf(contextVariableSchema),
+    });
+    return variables.map((v) => ({
+      scope: { kind: "context", contextId: context.id, contextName: context.name },
+      name: v.variable,
+      createdAt: v.created_at,
+      updatedAt: v.updated_at,
+    }));
+  }
+
+  async listProjectVariables(slug: string): Promise<CiVariable[]> {
+    const variables = await this.http.allPages({
+      operation: "listProjectVariables",
+      base: this.settings.apiUrl,
+      path: `/project/${slugPath(slug)}/envvar`,
+      schema: pageOf(projectVariableSchema),
+    });
+    return variables.map((v) => ({
+      scope: { kind: "project", projectSlug: slug },
+      name: v.name,
+      ...(v.createdAt ? { createdAt: v.createdAt } : {}),
+    }));
+  }
+
+  async listFollowedProjects(): Promise<string[]> {
+    const base = v1BaseOf(this.settings.apiUrl);
+    if (!base) {
+      throw new CircleCiError({
+        operation: "listFollowedProjects",
+        method: "GET",
+        path: "/projects",
+        problem: `cannot derive the API v1.1 base: CIRCLECI_API_URL must end with /api/v2 (it is ${this.settings.apiUrl})`,
+      });
+    }
+    const projects = await this.http.call({
+      operation: "listFollowedProjects",
+      method: "GET",
+      base,
+      path: "/projects",
+      schema: followedProjectsSchema,
+    });
+    return [...new Set(projects.map(projectSlug))];
+  }
+
+  async setContextVariable(contextId: string, name: string, value: SecretValue): Promise<void> {
+    await this.http.call({
+      operation: "setContextVariable",
+      method: "PUT",
+      base: this.settings.apiUrl,
+      path: `/context/${seg(contextId)}/environment-variable/${seg(name)}`,
+      body: { value: value.reveal() },
+      secrets: [value.reveal()],
+      schema: contextVariablePutSchema,
+    });
+  }
+
+  async deleteContextVariable(contextId: string, name: string): Promise<void> {
+    await this.alreadyGoneIsFine(
+      this.http.call({
+        operation: "deleteContextVariable",
+        method: "DELETE",
+        base: this.settings.apiUrl,
+        path: `/context/${seg(contextId)}/environment-variable/${seg(name)}`,
+        schema: messageSchema,
+      }),
+    );
+  }
+
+  async setProjectVariable(slug: string, name: string, value: SecretValue): Promise<void> {
+    await this.http.call({
+      operation: "setProjectVariable",
+      method: "POST",
+      base: this.settings.apiUrl,
+      path: `/project/${slugPath(slug)}/envvar`,
+      body: { name, value: value.reveal() },
+      secrets: [value.reveal()],
+      schema: projectVariableSchema,
+    });
+  }
+
+  async deleteProjectVariable(slug: string, name: string): Promise<void> {
+    await this.alreadyGoneIsFine(
+      this.http.call({
+        operation: "deleteProjectVariable",
+        method: "DELETE",
+        base: this.settings.apiUrl,
+        path: `/project/${slugPath(slug)}/envvar/${seg(name)}`,
+        schema: messageSchema,
+      }),
+    );
+  }
+
+  /** A delete answered 404 (the variable, or its whole context or project, is gone) has nothing left to do. */
+  private async alreadyGoneIsFine(call: Promise<unknown>): Promise<void> {
+    try {
+      await call;
+    } catch (error) {
+      if (error instanceof CircleCiError && error.status === 404) return;
+      throw error;
+    }
+  }
+}
+
+/** The CircleCI store from settings (CIRCLECI_API_URL, CIRCLECI_TOKEN, CIRCLECI_ORG_ID and tuning). */
+export function createCircleCiStore(settings: CircleCiStoreSettings): CiSecretStore {
+  return new CircleCiStore(resolveCircleCiSettings(settings));
+}

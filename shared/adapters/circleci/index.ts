@@ -1,0 +1,3 @@
+export { createCircleCiStore, CircleCiStore } from "./circleci-store.js";
+export { CircleCiError, type CircleCiErrorDetails } from "./circleci-error.js";
+export { circleCiStoreSettingsSchema, type CircleCiStoreSettings } from "./settings.js";

@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/**
+ * CircleCI's answers as they come over the wire (API v2, and API v1.1 for followed projects).
+ * Only the fields the watchdog reads are checked; extra fields are allowed, as CircleCI adds them.
+ */
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** A paged listing; a missing `next_page_token` is read as the last page. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next_page_token: z.string().nullish() });
+
+export const contextSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  created_at: isoDateTime,
+});
+
+export const contextVariableSchema = z.object({
+  variable: z.string().min(1),
+  created_at: isoDateTime,
+  updated_at: isoDateTime,
+  context_id: z.string().min(1),
+});
+
+export const messageSchema = z.object({ message: z.string() });
+
+/** The PUT answer is the variable; CircleCI's spec also allows a bare message. */
+export const contextVariablePutSchema = z.union([contextVariableSchema, messageSchema]);
+
+/**
+ * `created-at` has no type in CircleCI's spec and is seen as ISO 8601, as the Clojure form
+ * `#joda/inst 2023-04-14T21:20:14+0000`, or null. An unreadable one is treated as unknown rather
+ * than failing a whole inventory over a field the watchdog can live without.
+ */
+export function circleTimestamp(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  const text = raw
+    .replace(/^#joda\/inst\s+/, "")
+    .trim()
+    .replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Project variables come masked ("xxxx" + last four characters); the mask is never kept. */
+export const projectVariableSchema = z
+  .object({ name: z.string().min(1), value: z.string(), "created-at": z.unknown().optional() })
+  .transform((v) => ({ name: v.name, createdAt: circleTimestamp(v["created-at"]) }));
+
+/** API v1.1 GET /projects. */
+export const followedProjectsSchema = z.array(
+  z.object({ vcs_type: z.string().min(1), username: z.string().min(1), reponame: z.string().min(1) }),
+);
+
+/** CircleCI's error body. */
+export const errorBodySchema = z.object({ message: z.string() });
