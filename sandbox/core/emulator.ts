@@ -187,6 +187,8 @@ export class Emulator {
       status: reply.status,
       faulted: injected !== undefined,
     });
+    const replyDelay = injected ? 0 : this.faults.replyDelay(routeName);
+    if (replyDelay > 0) await new Promise((resolve) => setTimeout(resolve, replyDelay));
     // Drain an unread body so keep-alive connections stay usable.
     if (!bodyPromise) req.resume();
     this.send(res, reply);

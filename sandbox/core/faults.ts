@@ -15,8 +15,10 @@ export interface FaultKnobs {
   failStatus?: number;
   /** Injected errors come as plain text (`Rate limited.`) instead of the API's JSON shape. */
   plainText?: boolean;
-  /** Hold the answer this long: longer than a client's timeout makes a timeout. */
+  /** Hold the request this long before handling it: longer than a client's timeout makes a timeout, and nothing happened server-side. */
   hangMs?: number;
+  /** Handle the request, then hold the answer this long: the change is made but the client has not heard of it (a crash "after the call"). */
+  replyDelayMs?: number;
 }
 
 interface KnobState {
@@ -42,6 +44,11 @@ export class FaultInjector {
       tokens: knobs.rateLimitPerSecond ?? 0,
       refilledAt: Date.now(),
     });
+  }
+
+  /** Milliseconds to hold an already-handled answer on this route (see `replyDelayMs`). */
+  replyDelay(route: string): number {
+    return this.byRoute.get(route)?.knobs.replyDelayMs ?? this.byRoute.get("*")?.knobs.replyDelayMs ?? 0;
   }
 
   clear(route?: string): void {

@@ -1,0 +1,261 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { VaultWorld } from "../world/spec.js";
+
+export interface EmulatedSecretVersion {
+  /** 32 lower-case hex digits, as Key Vault makes them. */
+  version: string;
+  value: string;
+  contentType?: string;
+  tags: Record<string, string>;
+  enabled: boolean;
+  /** ISO times; the wire carries Unix seconds. */
+  notBefore?: string;
+  expiresOn?: string;
+  createdOn: string;
+  updatedOn: string;
+}
+
+export interface EmulatedSecret {
+  /** As first created; Key Vault names are case-insensitive but keep their casing. */
+  name: string;
+  /** In creation order: the last one is the latest. */
+  versions: EmulatedSecretVersion[];
+}
+
+export interface EmulatedDeletedSecret {
+  secret: EmulatedSecret;
+  deletedOn: string;
+  scheduledPurgeOn: string;
+}
+
+/** A failure in Key Vault's own terms; the routes turn it into `{"error":{code,message,innererror}}`. */
+export class KeyVaultProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly innerCode?: string,
+  ) {
+    super(message);
+    this.name = "KeyVaultProblem";
+  }
+}
+
+export interface NewVersionInput {
+  value: string;
+  contentType?: string | null;
+  tags?: Record<string, string> | null;
+  enabled?: boolean;
+  notBefore?: string | null;
+  expiresOn?: string | null;
+}
+
+export interface VersionUpdate {
+  contentType?: string | null;
+  tags?: Record<string, string> | null;
+  enabled?: boolean;
+  notBefore?: string | null;
+  expiresOn?: string | null;
+}
+
+export const secretNamePattern = /^[0-9a-zA-Z-]{1,127}$/;
+const DAY_MS = 86_400_000;
+
+const notFound = (name: string) =>
+  new KeyVaultProblem(
+    404,
+    "SecretNotFound",
+    `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+  );
+
+const versionNotFound = (name: string, version: string) =>
+  new KeyVaultProblem(
+    404,
+    "SecretNotFound",
+    `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+  );
+
+const deletedNotFound = (name: string) => new KeyVaultProblem(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+
+/** Seeded versions get stable ids so a world reads the same every run; new versions get random ones. */
+function seededVersionId(name: string, index: number, createdOn: string): string {
+  return createHash("sha256").update(`keyvault seed ${name} ${index} ${createdOn}`).digest("hex").slice(0, 32);
+}
+
+const copyVersion = (v: EmulatedSecretVersion): EmulatedSecretVersion => ({ ...v, tags: { ...v.tags } });
+
+/**
+ * Everything the Key Vault emulator holds. Tests read it directly (every version with its value,
+ * enabled flag, tags and expiry) and may change it to seed odd cases; the routes go through the same
+ * methods, so both see one truth.
+ */
+export class KeyVaultState {
+  readonly vaultName: string;
+  /** Live secrets by lower-case name. */
+  readonly secrets = new Map<string, EmulatedSecret>();
+  /** Soft-deleted secrets by lower-case name, until recovered or purged. */
+  readonly deleted = new Map<string, EmulatedDeletedSecret>();
+
+  constructor(
+    world: VaultWorld,
+    private readonly now: () => Date,
+    readonly retentionDays = 90,
+  ) {
+    this.vaultName = world.name;
+    for (const seeded of world.secrets) {
+      const key = seeded.name.toLowerCase();
+      if (!secretNamePattern.test(seeded.name)) throw new Error(`vault world: secret name "${seeded.name}" is not a valid Key Vault name`);
+      if (this.secrets.has(key)) throw new Error(`vault world: secret "${seeded.name}" appears twice`);
+      if (seeded.versions.length === 0) throw new Error(`vault world: secret "${seeded.name}" has no versions`);
+      this.secrets.set(key, {
+        name: seeded.name,
+        versions: seeded.versions.map((v, i) => ({
+          version: seededVersionId(seeded.name, i, v.createdOn),
+          value: v.value,
+          contentType: v.contentType,
+          tags: { ...(v.tags ?? {}) },
+          enabled: v.enabled ?? true,
+          notBefore: v.notBefore,
+          expiresOn: v.expiresOn,
+          createdOn: v.createdOn,
+          updatedOn: v.createdOn,
+        })),
+      });
+    }
+  }
+
+  /** The live secret, or undefined (a soft-deleted one is not live). */
+  secret(name: string): EmulatedSecret | undefined {
+    return this.secrets.get(name.toLowerCase());
+  }
+
+  /** Every version of a live secret, oldest first (copies: change state through the methods). */
+  versions(name: string): EmulatedSecretVersion[] {
+    return (this.secret(name)?.versions ?? []).map(copyVersion);
+  }
+
+  latest(name: string): EmulatedSecretVersion | undefined {
+    const versions = this.secret(name)?.versions;
+    return versions?.[versions.length - 1];
+  }
+
+  /** Live secrets sorted by name, as list pages show them. */
+  liveSecrets(): EmulatedSecret[] {
+    return [...this.secrets.values()].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  }
+
+  deletedSecrets(): EmulatedDeletedSecret[] {
+    this.purgeExpired();
+    return [...this.deleted.values()].sort((a, b) => a.secret.name.toLowerCase().localeCompare(b.secret.name.toLowerCase()));
+  }
+
+  /** A version of a live secret; `version` empty or undefined means the latest. */
+  findVersion(name: string, version?: string): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
+    const secret = this.secret(name);
+    if (!secret) throw version ? versionNotFound(name, version) : notFound(name);
+    if (!version) return { secret, version: secret.versions[secret.versions.length - 1]! };
+    const found = secret.versions.find((v) => v.version === version.toLowerCase());
+    if (!found) throw versionNotFound(name, version);
+    return { secret, version: found };
+  }
+
+  /** The value of a version: Key Vault refuses to hand out a disabled one. */
+  readableVersion(name: string, version?: string): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
+    const found = this.findVersion(name, version);
+    if (!found.version.enabled) {
+      throw new KeyVaultProblem(403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled");
+    }
+    return found;
+  }
+
+  /** PUT /secrets/{name}: a new version, which becomes the latest. */
+  addVersion(name: string, input: NewVersionInput): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
+    this.purgeExpired();
+    const key = name.toLowerCase();
+    if (this.deleted.has(key)) {
+      throw new KeyVaultProblem(
+        409,
+        "Conflict",
+        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+      );
+    }
+    const at = this.now().toISOString();
+    const version: EmulatedSecretVersion = {
+      version: randomBytes(16).toString("hex"),
+      value: input.value,
+      contentType: input.contentType ?? undefined,
+      tags: { ...(input.tags ?? {}) },
+      enabled: input.enabled ?? true,
+      notBefore: input.notBefore ?? undefined,
+      expiresOn: input.expiresOn ?? undefined,
+      createdOn: at,
+      updatedOn: at,
+    };
+    let secret = this.secrets.get(key);
+    if (!secret) {
+      secret = { name, versions: [] };
+      this.secrets.set(key, secret);
+    }
+    secret.versions.push(version);
+    return { secret, version };
+  }
+
+  /** PATCH /secrets/{name}/{version}: what the request names changes, the rest stays; `null` clears. */
+  updateVersion(name: string, version: string, update: VersionUpdate): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
+    const found = this.findVersion(name, version);
+    const v = found.version;
+    if (update.enabled !== undefined) v.enabled = update.enabled;
+    if (update.contentType !== undefined) v.contentType = update.contentType ?? undefined;
+    if (update.tags !== undefined) v.tags = { ...(update.tags ?? {}) };
+    if (update.notBefore !== undefined) v.notBefore = update.notBefore ?? undefined;
+    if (update.expiresOn !== undefined) v.expiresOn = update.expiresOn ?? undefined;
+    v.updatedOn = this.now().toISOString();
+    return found;
+  }
+
+  /** DELETE /secrets/{name}: soft delete (every version), recoverable for `retentionDays`. */
+  softDelete(name: string): EmulatedDeletedSecret {
+    const key = name.toLowerCase();
+    const secret = this.secrets.get(key);
+    if (!secret) throw notFound(name);
+    const now = this.now();
+    const entry: EmulatedDeletedSecret = {
+      secret,
+      deletedOn: now.toISOString(),
+      scheduledPurgeOn: new Date(now.getTime() + this.retentionDays * DAY_MS).toISOString(),
+    };
+    this.secrets.delete(key);
+    this.deleted.set(key, entry);
+    return entry;
+  }
+
+  deletedSecret(name: string): EmulatedDeletedSecret {
+    this.purgeExpired();
+    const entry = this.deleted.get(name.toLowerCase());
+    if (!entry) throw deletedNotFound(name);
+    return entry;
+  }
+
+  /** POST /deletedsecrets/{name}/recover: the secret comes back with all its versions. */
+  recover(name: string): EmulatedSecret {
+    const entry = this.deletedSecret(name);
+    const key = name.toLowerCase();
+    this.deleted.delete(key);
+    this.secrets.set(key, entry.secret);
+    return entry.secret;
+  }
+
+  /** DELETE /deletedsecrets/{name}: gone for good. */
+  purge(name: string): void {
+    this.deletedSecret(name);
+    this.deleted.delete(name.toLowerCase());
+  }
+
+  /** Key Vault purges by itself once the retention period is over. */
+  private purgeExpired(): void {
+    const now = this.now().getTime();
+    for (const [key, entry] of this.deleted) {
+      if (Date.parse(entry.scheduledPurgeOn) <= now) this.deleted.delete(key);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { TokenCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
+import { z } from "zod";
+import { SecretValue } from "../../domain/secret-value.js";
+import type { VaultSecretInfo } from "../../domain/snapshot.js";
+import type { Vault, VaultSecretVersion } from "../../ports/vault.js";
+import { secretClientOptions, type KeyVaultRetryOptions } from "./client-options.js";
+import { KeyVaultError, toKeyVaultError } from "./key-vault-error.js";
+import { toSecretInfo, toSecretVersion } from "./secret-properties.js";
+
+export interface KeyVaultOptions {
+  /** The vault's base URL (`KEY_VAULT_URL`), e.g. https://my-vault.vault.azure.net */
+  vaultUrl: string;
+  /** Usually `DefaultAzureCredential` (the Function App's managed identity). */
+  credential: TokenCredential;
+  /** Overrides of the SDK retry policy's settings (see `defaultKeyVaultRetry`). */
+  retry?: KeyVaultRetryOptions;
+}
+
+const secretName = z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, "expected 1-127 letters, digits and dashes");
+const versionId = z.string().regex(/^[0-9a-fA-F]{32}$/, "expected a 32-hex-digit version id");
+const setOptions = z
+  .object({
+    expiresOn: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time" }).optional(),
+    tags: z.record(z.string().min(1), z.string()).optional(),
+    contentType: z.string().optional(),
+  })
+  .strict();
+const vaultUrlShape = z
+  .url({ protocol: /^https$/, error: "expected an https:// URL" })
+  .transform((u) => u.replace(/\/+$/, ""));
+
+/** Checks what the app hands in before anything goes on the wire; the error names the argument. */
+function checked<T extends z.ZodType>(schema: T, input: unknown, where: string, context: { operation: string; secretName?: string }): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${[where, ...i.path].join(".")}: ${i.message}`).join("; ");
+  throw new KeyVaultError({ ...context, code: "InvalidArgument", detail });
+}
+
+const isSecretNotFound = (error: KeyVaultError) => error.status === 404 && error.code === "SecretNotFound";
+
+/**
+ * The `Vault` port over Azure Key Vault (`@azure/keyvault-secrets`, api-version pinned to 2025-07-01).
+ * Values enter and leave as `SecretValue`: `reveal()` happens only in the call that puts the value on the
+ * wire, and the SDK's own objects (which hold values) never leave this class, not even inside errors.
+ */
+export class KeyVaultSecrets implements Vault {
+  private readonly client: SecretClient;
+
+  constructor(options: KeyVaultOptions) {
+    const vaultUrl = checked(vaultUrlShape, options.vaultUrl, "vaultUrl", { operation: "connect" });
+    this.client = new SecretClient(vaultUrl, options.credential, secretClientOptions(vaultUrl, options.retry));
+  }
+
+  get vaultUrl(): string {
+    return this.client.vaultUrl;
+  }
+
+  async listSecrets(): Promise<VaultSecretInfo[]> {
+    return this.call({ operation: "list secrets" }, async () => {
+      const secrets: VaultSecretInfo[] = [];
+      for await (const properties of this.client.listPropertiesOfSecrets()) secrets.push(toSecretInfo(properties));
+      return secrets;
+    });
+  }
+
+  /** Every version, oldest first (Key Vault itself lists them in no particular order). */
+  async listVersions(name: string): Promise<VaultSecretVersion[]> {
+    const context = { operation: "list versions", secretName: name };
+    checked(secretName, name, "name", context);
+    return this.call(context, async () => {
+      const found: Array<{ createdOn: number; version: VaultSecretVersion }> = [];
+      for await (const properties of this.client.listPropertiesOfSecretVersions(name)) {
+        found.push({ createdOn: properties.createdOn?.getTime() ?? 0, version: toSecretVersion(properties) });
+      }
+      return found.sort((a, b) => a.createdOn - b.createdOn).map((f) => f.version);
+    });
+  }
+
+  async setSecret(
+    name: string,
+    value: SecretValue,
+    options: { expiresOn?: string; tags?: Record<string, string>; contentType?: string },
+  ): Promise<VaultSecretVersion> {
+    const context = { operation: "set secret", secretName: name };
+    checked(secretName, name, "name", context);
+    const valid = checked(setOptions, options, "options", context);
+    if (!(value instanceof SecretValue) || value.length === 0) {
+      throw new KeyVaultError({ ...context, code: "InvalidArgument", detail: "value: expected a non-empty SecretValue" });
+    }
+    const revealed = value.reveal();
+    return this.call(
+      context,
+      async () => {
+        const stored = await this.client.setSecret(name, revealed, {
+          ...(valid.expiresOn ? { expiresOn: new Date(valid.expiresOn) } : {}),
+          ...(valid.tags ? { tags: valid.tags } : {}),
+          ...(valid.contentType !== undefined ? { contentType: valid.contentType } : {}),
+        });
+        return toSecretVersion(stored.properties);
+      },
+      [revealed],
+    );
+  }
+
+  async getSecret(name: string, version?: string): Promise<{ value: SecretValue; properties: VaultSecretVersion } | null> {
+    const context = { operation: "get secret", secretName: name };
+    checked(secretName, name, "name", context);
+    if (version !== undefined) checked(versionId, version, "version", context);
+    try {
+      return await this.call(context, async () => {
+        const secret = await this.client.getSecret(name, version ? { version } : {});
+        if (typeof secret.value !== "string") throw new Error("unexpected response: the secret bundle has no value");
+        return { value: new SecretValue(secret.value), properties: toSecretVersion(secret.properties) };
+      });
+    } catch (error) {
+      if (error instanceof KeyVaultError && isSecretNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async setVersionEnabled(name: string, version: string, enabled: boolean): Promise<void> {
+    const context = { operation: enabled ? "enable version" : "disable version", secretName: name };
+    checked(secretName, name, "name", context);
+    checked(versionId, version, "version", context);
+    await this.call(context, () => this.client.updateSecretProperties(name, version, { enabled }));
+  }
+
+  private async call<T>(context: { operation: string; secretName?: string }, run: () => Promise<T>, knownSecrets: string[] = []): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toKeyVaultError(error, { ...context, knownSecrets });
+    }
+  }
+}
+
+export function createKeyVault(options: KeyVaultOptions): KeyVaultSecrets {
+  return new KeyVaultSecrets(options);
+}
