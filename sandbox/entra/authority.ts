@@ -1,0 +1,150 @@
+import type { EmulatorReply, EmulatorRequest, Route } from "../core/emulator.js";
+import type { TokenRegistry } from "../core/tokens.js";
+import type { DirectoryPassword, DirectoryState } from "../graph/directory-state.js";
+import { oauthError } from "./oauth-errors.js";
+import { entraRouteNames } from "./route-names.js";
+
+export interface AuthorityOptions {
+  state: DirectoryState;
+  tokens: TokenRegistry;
+  /** A password added through Graph is refused for this long (Entra's replication delay). */
+  propagationDelayMs: () => number;
+}
+
+function unknownTenant(tenant: string): EmulatorReply {
+  return oauthError(
+    400,
+    "invalid_tenant",
+    90002,
+    `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+  );
+}
+
+/** The OpenID configuration MSAL reads; it requires authorization_endpoint, token_endpoint, issuer and jwks_uri, and the issuer on the authority's host. */
+function openIdConfiguration(base: string, tenant: string): Record<string, unknown> {
+  const root = `${base}/${tenant}`;
+  return {
+    token_endpoint: `${root}/oauth2/v2.0/token`,
+    token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+    jwks_uri: `${root}/discovery/v2.0/keys`,
+    response_modes_supported: ["query", "fragment", "form_post"],
+    subject_types_supported: ["pairwise"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+    scopes_supported: ["openid", "profile", "email", "offline_access"],
+    issuer: `${root}/v2.0`,
+    request_uri_parameter_supported: false,
+    userinfo_endpoint: "https://graph.microsoft.com/oidc/userinfo",
+    authorization_endpoint: `${root}/oauth2/v2.0/authorize`,
+    device_authorization_endpoint: `${root}/oauth2/v2.0/devicecode`,
+    http_logout_supported: true,
+    frontchannel_logout_supported: true,
+    end_session_endpoint: `${root}/oauth2/v2.0/logout`,
+    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "tid", "ver", "oid", "appid"],
+    tenant_region_scope: "EU",
+    cloud_instance_name: "microsoftonline.com",
+    cloud_graph_host_name: "graph.windows.net",
+    msgraph_host: "graph.microsoft.com",
+    rbac_url: "https://pas.windows.net",
+  };
+}
+
+/** client_id/client_secret from the form body (client_secret_post) or an Authorization: Basic header. */
+function clientCredentials(req: EmulatorRequest, form: URLSearchParams): { clientId: string | null; secret: string | null } {
+  const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? "");
+  if (basic) {
+    const [id, ...rest] = Buffer.from(basic[1]!, "base64").toString("utf8").split(":");
+    return { clientId: decodeURIComponent(id ?? ""), secret: decodeURIComponent(rest.join(":")) };
+  }
+  return { clientId: form.get("client_id"), secret: form.get("client_secret") };
+}
+
+const invalidSecret = (appId: string) =>
+  oauthError(
+    401,
+    "invalid_client",
+    7000215,
+    `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`,
+  );
+
+function usable(password: DirectoryPassword, now: Date, propagationDelayMs: number): boolean {
+  const at = now.getTime();
+  if (at < new Date(password.startDateTime).getTime() || at >= new Date(password.endDateTime).getTime()) return false;
+  return password.addedAt === undefined || at - password.addedAt >= propagationDelayMs;
+}
+
+/**
+ * The Entra authority at AZURE_AUTHORITY_HOST: OpenID discovery and the client-credentials grant with a
+ * client secret, which the real ClientSecretCredential (MSAL) can use with disableInstanceDiscovery.
+ */
+export function authorityRoutes(options: AuthorityOptions): Route[] {
+  const { state, tokens } = options;
+  const knownTenant = (tenant: string) => tenant.toLowerCase() === state.tenantId.toLowerCase();
+  return [
+    {
+      name: entraRouteNames.discovery,
+      method: "GET",
+      pattern: "/:tenant/v2.0/.well-known/openid-configuration",
+      handler: (req) => {
+        const tenant = req.params.tenant ?? "";
+        if (!knownTenant(tenant)) return unknownTenant(tenant);
+        return { status: 200, json: openIdConfiguration(req.baseUrl, state.tenantId) };
+      },
+    },
+    {
+      name: entraRouteNames.jwks,
+      method: "GET",
+      pattern: "/:tenant/discovery/v2.0/keys",
+      // Sandbox tokens are HMAC-signed and checked by the emulators themselves: there is no public key to publish.
+      handler: () => ({ status: 200, json: { keys: [] } }),
+    },
+    {
+      name: entraRouteNames.token,
+      method: "POST",
+      pattern: "/:tenant/oauth2/v2.0/token",
+      handler: async (req) => {
+        const tenant = req.params.tenant ?? "";
+        if (!knownTenant(tenant)) return unknownTenant(tenant);
+        const form = new URLSearchParams((await req.rawBody()).toString("utf8"));
+        const grantType = form.get("grant_type");
+        if (grantType !== "client_credentials") {
+          return oauthError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grantType ?? ""}'; this sandbox supports client_credentials.`);
+        }
+        const { clientId, secret } = clientCredentials(req, form);
+        if (!clientId) return oauthError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+        const app = state.appByAppId(clientId);
+        if (!app) {
+          return oauthError(
+            400,
+            "unauthorized_client",
+            700016,
+            `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+          );
+        }
+        if (!secret) {
+          return oauthError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+        }
+        const scope = form.get("scope") ?? "";
+        const resourceScope = scope.split(" ").find((s) => s.endsWith("/.default"));
+        if (!resourceScope) {
+          return oauthError(
+            400,
+            "invalid_scope",
+            1002012,
+            `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+          );
+        }
+        const now = state.now();
+        const password = state.passwordWithValue(app, secret);
+        if (!password || !usable(password, now, options.propagationDelayMs())) return invalidSecret(app.appId);
+        state.recordSignIn(app.appId, password.keyId, now);
+        const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });
+        return {
+          status: 200,
+          headers: { "cache-control": "no-store, no-cache" },
+          json: { token_type: "Bearer", expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.token },
+        };
+      },
+    },
+  ];
+}

@@ -1,0 +1,82 @@
+import type { SandboxTls } from "../core/ca.js";
+import { Emulator } from "../core/emulator.js";
+import type { FaultInjector } from "../core/faults.js";
+import type { RequestLog } from "../core/request-log.js";
+import type { TokenRegistry } from "../core/tokens.js";
+import type { DirectoryState } from "../graph/directory-state.js";
+import { authorityRoutes } from "./authority.js";
+import { managedIdentityPath, managedIdentityRoutes } from "./managed-identity.js";
+import { oauthErrorShape } from "./oauth-errors.js";
+
+export interface EntraEmulatorOptions {
+  /** The tenant, shared with the Graph emulator (apps and their passwords). */
+  state: DirectoryState;
+  /** Issues every token; the Graph and Key Vault emulators verify them. */
+  tokens: TokenRegistry;
+  /** A password added through Graph is refused for this many ms, as Entra does until it propagates. Default 0. */
+  propagationDelayMs?: number;
+  log?: RequestLog;
+}
+
+/**
+ * Entra ID over HTTPS on 127.0.0.1: the managed identity endpoint (`IDENTITY_ENDPOINT = identityEndpoint`,
+ * `IDENTITY_HEADER = state.managedIdentity.identityHeader`) and the authority (`AZURE_AUTHORITY_HOST = url`).
+ */
+export class EntraEmulator {
+  readonly state: DirectoryState;
+  /** Changeable at any time. */
+  propagationDelayMs: number;
+  private readonly emulator: Emulator;
+
+  constructor(options: EntraEmulatorOptions) {
+    this.state = options.state;
+    this.propagationDelayMs = options.propagationDelayMs ?? 0;
+    this.emulator = new Emulator(
+      {
+        name: "entra",
+        errorShape: oauthErrorShape,
+        routes: [
+          ...managedIdentityRoutes(options.state, options.tokens),
+          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => this.propagationDelayMs }),
+        ],
+      },
+      options.log,
+    );
+  }
+
+  start(tls: SandboxTls, port?: number): Promise<string> {
+    return this.emulator.start(tls, port);
+  }
+
+  close(): Promise<void> {
+    return this.emulator.close();
+  }
+
+  /** The authority host: AZURE_AUTHORITY_HOST. */
+  get url(): string {
+    return this.emulator.url;
+  }
+
+  /** IDENTITY_ENDPOINT. */
+  get identityEndpoint(): string {
+    return `${this.emulator.url}${managedIdentityPath}`;
+  }
+
+  /** The environment a process needs to use this emulator through DefaultAzureCredential and ClientSecretCredential. */
+  get environment(): Record<string, string> {
+    return {
+      IDENTITY_ENDPOINT: this.identityEndpoint,
+      IDENTITY_HEADER: this.state.managedIdentity.identityHeader,
+      AZURE_AUTHORITY_HOST: this.url,
+      AZURE_TENANT_ID: this.state.tenantId,
+    };
+  }
+
+  get faults(): FaultInjector {
+    return this.emulator.faults;
+  }
+
+  get log(): RequestLog {
+    return this.emulator.log;
+  }
+}

@@ -1,0 +1,4 @@
+export { EntraEmulator, type EntraEmulatorOptions } from "./entra-emulator.js";
+export { entraRouteNames, type EntraRouteName } from "./route-names.js";
+export { managedIdentityPath } from "./managed-identity.js";
+export { startDirectorySandbox, type DirectorySandbox } from "./start-directory.js";

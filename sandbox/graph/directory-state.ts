@@ -1,0 +1,167 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { EntraWorld } from "../world/spec.js";
+import { newSecretText } from "./secret-text.js";
+
+export interface DirectoryPassword {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  /** The value: the authority checks grants against it; Graph reads never return it. */
+  secretText: string;
+  /** When it was added through Graph (ms since epoch); absent for seeded passwords. Drives the propagation delay. */
+  addedAt?: number;
+}
+
+export interface DirectoryKeyCredential {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  type: string;
+  usage: string;
+}
+
+export interface DirectoryFederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
+}
+
+export interface DirectoryApp {
+  /** Object id: `/applications/{id}`. */
+  id: string;
+  /** Client id: `/applications(appId='{appId}')` and the `client_id` of token requests. */
+  appId: string;
+  displayName: string;
+  tags: string[];
+  passwordCredentials: DirectoryPassword[];
+  keyCredentials: DirectoryKeyCredential[];
+  federatedIdentityCredentials: DirectoryFederatedCredential[];
+}
+
+export interface DirectorySignIn {
+  keyId: string;
+  appId: string;
+  lastSignInDateTime: string;
+}
+
+export interface ManagedIdentity {
+  clientId: string;
+  principalId: string;
+  /** What `X-IDENTITY-HEADER` must carry; tests may change it to make the environment's header wrong. */
+  identityHeader: string;
+}
+
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * One Entra tenant in memory, shared by the Entra emulator (tokens, client-secret grants) and the Graph
+ * emulator (applications, passwords, federated credentials, sign-in activity). Tests read and change it
+ * directly to set up or check the world.
+ */
+export class DirectoryState {
+  readonly tenantId: string;
+  readonly managedIdentity: ManagedIdentity;
+  readonly applications: DirectoryApp[];
+  /** Last sign-in per credential key id. */
+  readonly signIns = new Map<string, DirectorySignIn>();
+  /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
+  signInReportsAvailable: boolean;
+  /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
+  now: () => Date;
+
+  constructor(world: EntraWorld, now: () => Date = () => new Date()) {
+    this.tenantId = world.tenantId;
+    this.managedIdentity = { ...world.managedIdentity };
+    this.applications = world.applications.map((app) => ({
+      id: app.id,
+      appId: app.appId,
+      displayName: app.displayName,
+      tags: [...(app.tags ?? [])],
+      passwordCredentials: app.passwordCredentials.map((p) => ({ ...p })),
+      keyCredentials: app.keyCredentials.map((k) => ({ ...k })),
+      federatedIdentityCredentials: (app.federatedIdentityCredentials ?? []).map((f) => ({
+        ...f,
+        audiences: [...f.audiences],
+        description: f.description ?? null,
+      })),
+    }));
+    for (const signIn of world.signIns) this.signIns.set(signIn.keyId.toLowerCase(), { ...signIn });
+    this.signInReportsAvailable = world.signInReportsAvailable;
+    this.now = now;
+  }
+
+  appById(id: string): DirectoryApp | undefined {
+    return this.applications.find((app) => sameId(app.id, id));
+  }
+
+  appByAppId(appId: string): DirectoryApp | undefined {
+    return this.applications.find((app) => sameId(app.appId, appId));
+  }
+
+  /** Adds an app registration; ids are generated unless given. */
+  addApplication(input: Partial<Omit<DirectoryApp, "displayName">> & { displayName: string }): DirectoryApp {
+    const app: DirectoryApp = {
+      id: input.id ?? randomUUID(),
+      appId: input.appId ?? randomUUID(),
+      displayName: input.displayName,
+      tags: input.tags ?? [],
+      passwordCredentials: input.passwordCredentials ?? [],
+      keyCredentials: input.keyCredentials ?? [],
+      federatedIdentityCredentials: input.federatedIdentityCredentials ?? [],
+    };
+    this.applications.push(app);
+    return app;
+  }
+
+  /** Mints a password as Graph's addPassword does: new key id, new value, start now. */
+  addPassword(app: DirectoryApp, request: { displayName: string | null; startDateTime?: string; endDateTime: string }): DirectoryPassword {
+    const now = this.now();
+    const password: DirectoryPassword = {
+      keyId: randomUUID(),
+      displayName: request.displayName,
+      startDateTime: request.startDateTime ?? now.toISOString(),
+      endDateTime: request.endDateTime,
+      secretText: newSecretText(),
+      addedAt: now.getTime(),
+    };
+    app.passwordCredentials.push(password);
+    return password;
+  }
+
+  /** false when the app has no such key. */
+  removePassword(app: DirectoryApp, keyId: string): boolean {
+    const index = app.passwordCredentials.findIndex((p) => sameId(p.keyId, keyId));
+    if (index < 0) return false;
+    app.passwordCredentials.splice(index, 1);
+    return true;
+  }
+
+  /** The app's password whose value is `secretText`, whatever its dates. */
+  passwordWithValue(app: DirectoryApp, secretText: string): DirectoryPassword | undefined {
+    return app.passwordCredentials.find((p) => sameSecret(p.secretText, secretText));
+  }
+
+  /** Every password value in the tenant: tests use them as canaries that must never show up in output. */
+  allSecretValues(): string[] {
+    return this.applications.flatMap((app) => app.passwordCredentials.map((p) => p.secretText));
+  }
+
+  recordSignIn(appId: string, keyId: string, at: Date): void {
+    this.signIns.set(keyId.toLowerCase(), { keyId, appId, lastSignInDateTime: at.toISOString() });
+  }
+
+  signInFor(keyId: string): DirectorySignIn | undefined {
+    return this.signIns.get(keyId.toLowerCase());
+  }
+}

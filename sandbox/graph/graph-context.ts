@@ -1,0 +1,84 @@
+import type { Emulator, EmulatorReply, EmulatorRequest, RouteHandler } from "../core/emulator.js";
+import type { TokenRegistry } from "../core/tokens.js";
+import type { DirectoryApp, DirectoryState } from "./directory-state.js";
+import { graphBadRequest, graphError, graphNotFound } from "./graph-errors.js";
+
+export const graphAudience = "https://graph.microsoft.com";
+
+/** What every Graph route needs. `host` is filled in once the HTTPS emulator exists ($batch re-dispatches through it). */
+export interface GraphContext {
+  state: DirectoryState;
+  tokens: TokenRegistry;
+  /** Largest page the emulator answers, whatever `$top` asks for. */
+  maxPageSize: number;
+  host: { emulator?: Emulator };
+}
+
+const unauthorizedHeaders = {
+  "www-authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+};
+
+/** Refuses requests without a valid Graph token of this tenant, as Graph does, before anything else. */
+export function authenticated(context: GraphContext, handler: RouteHandler): RouteHandler {
+  return (req) => {
+    const header = req.headers.authorization;
+    if (!header || !/^Bearer\s+\S/i.test(header)) {
+      return graphError(401, "InvalidAuthenticationToken", "Access token is empty.", unauthorizedHeaders);
+    }
+    const claims = context.tokens.verify(header, [graphAudience]);
+    if (!claims) return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience, signature or lifetime.", unauthorizedHeaders);
+    if (claims.tid.toLowerCase() !== context.state.tenantId.toLowerCase()) {
+      return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid tenant.", unauthorizedHeaders);
+    }
+    return handler(req);
+  };
+}
+
+/**
+ * Path pattern for an application addressed by object id (`/applications/{id}`) or client id
+ * (`/applications(appId='{appId}')`), percent-encoded or not. `rest` follows the reference, e.g. "/addPassword".
+ */
+export function applicationPath(rest: string, versions = "v1\\.0|beta"): RegExp {
+  return new RegExp(`^/(?<version>${versions})/applications(?<appRef>/[^/]+|\\([^/]*\\)|%28[^/]*%29)${rest}/?$`);
+}
+
+export type AppResolution = { app: DirectoryApp } | { reply: EmulatorReply };
+
+export function resolveApplication(context: GraphContext, req: EmulatorRequest): AppResolution {
+  let ref: string;
+  try {
+    ref = decodeURIComponent(req.params.appRef ?? "");
+  } catch {
+    return { reply: graphBadRequest(`Invalid object identifier '${req.params.appRef ?? ""}'.`) };
+  }
+  if (ref.startsWith("/")) {
+    const id = ref.slice(1);
+    const app = context.state.appById(id);
+    return app ? { app } : { reply: graphNotFound(id) };
+  }
+  const byAppId = /^\(appId=(?:'([^']*)'|"([^"]*)"|([^)]*))\)$/i.exec(ref);
+  if (!byAppId) return { reply: graphBadRequest(`Invalid key predicate '${ref}' for applications: use (appId='{appId}').`) };
+  const appId = byAppId[1] ?? byAppId[2] ?? byAppId[3] ?? "";
+  const app = context.state.appByAppId(appId);
+  return app ? { app } : { reply: graphNotFound(appId) };
+}
+
+/** The request's JSON object body, or a Graph 400 naming what was wrong. */
+export async function readJsonObject(req: EmulatorRequest): Promise<{ body: Record<string, unknown> } | { reply: EmulatorReply }> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    return { reply: graphBadRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.", "BadRequest") };
+  }
+  if (body === undefined) return { body: {} };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { reply: graphBadRequest("The request body must be a JSON object.", "BadRequest") };
+  }
+  return { body: body as Record<string, unknown> };
+}
+
+export function contextUrl(req: EmulatorRequest, fragment: string): string {
+  const version = req.params.version ?? "v1.0";
+  return `${req.baseUrl}/${version}/$metadata#${fragment}`;
+}

@@ -1,0 +1,77 @@
+import type { SandboxTls } from "../core/ca.js";
+import { Emulator, type Route } from "../core/emulator.js";
+import type { FaultInjector } from "../core/faults.js";
+import type { RequestLog } from "../core/request-log.js";
+import type { TokenRegistry } from "../core/tokens.js";
+import type { DirectoryState } from "./directory-state.js";
+import type { GraphContext } from "./graph-context.js";
+import { graphBadRequest, graphErrorShape } from "./graph-errors.js";
+import { applicationRoutes } from "./routes/applications.js";
+import { batchRoute } from "./routes/batch.js";
+import { federatedCredentialRoutes } from "./routes/federated-credentials.js";
+import { passwordRoutes } from "./routes/passwords.js";
+import { reportRoutes } from "./routes/reports.js";
+
+export interface GraphEmulatorOptions {
+  /** The tenant, shared with the Entra emulator. */
+  state: DirectoryState;
+  /** Where the Entra emulator's tokens are checked (audience https://graph.microsoft.com). */
+  tokens: TokenRegistry;
+  /** Largest page answered whatever `$top` says (Graph's own maximum is 999): a small value exercises paging. */
+  maxPageSize?: number;
+  /** Share one request log across emulators. */
+  log?: RequestLog;
+}
+
+/**
+ * Microsoft Graph (`/v1.0` and the one `/beta` report) over HTTPS on 127.0.0.1. Point a client at
+ * `GRAPH_API_URL = url`.
+ */
+export class GraphEmulator {
+  readonly state: DirectoryState;
+  private readonly emulator: Emulator;
+
+  constructor(options: GraphEmulatorOptions) {
+    const maxPageSize = options.maxPageSize ?? 999;
+    if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw new Error(`Graph emulator: maxPageSize must be a positive integer, got ${maxPageSize}`);
+    this.state = options.state;
+    const context: GraphContext = { state: options.state, tokens: options.tokens, maxPageSize, host: {} };
+    const routes: Route[] = [
+      ...applicationRoutes(context),
+      ...passwordRoutes(context),
+      ...federatedCredentialRoutes(context),
+      ...reportRoutes(context),
+    ];
+    this.emulator = new Emulator(
+      {
+        name: "graph",
+        errorShape: graphErrorShape,
+        routes: [...routes, batchRoute(context, () => routes)],
+        notFound: (req) => graphBadRequest(`Resource not found for the segment '${req.path.split("/").filter(Boolean).pop() ?? ""}'.`, "BadRequest"),
+      },
+      options.log,
+    );
+    context.host.emulator = this.emulator;
+  }
+
+  start(tls: SandboxTls, port?: number): Promise<string> {
+    return this.emulator.start(tls, port);
+  }
+
+  close(): Promise<void> {
+    return this.emulator.close();
+  }
+
+  /** https://127.0.0.1:<port>: the value of GRAPH_API_URL (no version segment). */
+  get url(): string {
+    return this.emulator.url;
+  }
+
+  get faults(): FaultInjector {
+    return this.emulator.faults;
+  }
+
+  get log(): RequestLog {
+    return this.emulator.log;
+  }
+}

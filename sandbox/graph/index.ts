@@ -1,0 +1,15 @@
+export { GraphEmulator, type GraphEmulatorOptions } from "./graph-emulator.js";
+export {
+  DirectoryState,
+  type DirectoryApp,
+  type DirectoryFederatedCredential,
+  type DirectoryKeyCredential,
+  type DirectoryPassword,
+  type DirectorySignIn,
+  type ManagedIdentity,
+} from "./directory-state.js";
+export { graphRouteNames, type GraphRouteName } from "./route-names.js";
+export { ficLimits } from "./routes/federated-credentials.js";
+export { batchLimit } from "./routes/batch.js";
+export { graphAudience } from "./graph-context.js";
+export { smallTenantWorld, type SmallTenantOptions } from "./small-tenant.js";

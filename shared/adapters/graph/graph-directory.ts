@@ -1,0 +1,186 @@
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { z } from "zod";
+import { SecretValue } from "../../domain/secret-value.js";
+import type { AppPassword, EntraApp } from "../../domain/snapshot.js";
+import type { Directory, FederatedCredential, SignInEvidence } from "../../ports/directory.js";
+import { callGraph, type GraphCallSpec } from "./graph-call.js";
+import { createGraphClient } from "./graph-client.js";
+import { GraphError } from "./graph-error.js";
+import {
+  addedPasswordSchema,
+  applicationSchema,
+  credentialSignInActivitySchema,
+  federatedCredentialSchema,
+  pageSchema,
+} from "./graph-schemas.js";
+import { toAppPassword, toEntraApp, toFederatedCredential } from "./map-application.js";
+import { filterEq, segment } from "./odata.js";
+import { resolveGraphSettings, type GraphDirectorySettings, type ResolvedGraphDirectorySettings } from "./settings.js";
+
+const applicationFields = ["id", "appId", "displayName", "tags", "passwordCredentials", "keyCredentials"];
+// removePassword and DELETE answer 204 without a body.
+const noBody = z.unknown();
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The Directory port on Microsoft Graph (v1.0, and beta for sign-in activity) through the Graph SDK. */
+export class GraphDirectory implements Directory {
+  private readonly client: Client;
+
+  constructor(private readonly settings: ResolvedGraphDirectorySettings) {
+    this.client = createGraphClient(settings);
+  }
+
+  private call<T>(spec: GraphCallSpec<T>): Promise<T> {
+    return callGraph(this.settings, spec);
+  }
+
+  /** Every page of a collection, following absolute @odata.nextLink only on the configured Graph host. */
+  private async listAll<T extends z.ZodType>(operation: string, path: string, item: T, first: () => Promise<unknown>): Promise<z.infer<T>[]> {
+    const schema = pageSchema(item);
+    const all: z.infer<T>[] = [];
+    let send = first;
+    for (let page = 1; ; page++) {
+      const result = await this.call({ operation, method: "GET", path, safety: "idempotent", send, schema });
+      all.push(...result.value);
+      const next = result["@odata.nextLink"];
+      if (!next) return all;
+      if (!next.startsWith(`${this.settings.origin}/`)) {
+        throw new GraphError({ operation, method: "GET", path, status: 200, code: "UnexpectedNextLink", graphMessage: `@odata.nextLink leaves ${this.settings.origin}; not followed` });
+      }
+      if (page >= this.settings.maxPages) {
+        throw new GraphError({ operation, method: "GET", path, status: 200, code: "TooManyPages", graphMessage: `more than ${this.settings.maxPages} pages` });
+      }
+      send = () => this.client.api(next).get();
+    }
+  }
+
+  async listApplications(): Promise<EntraApp[]> {
+    const apps = await this.listAll("listApplications", "/applications", applicationSchema, () =>
+      this.client.api("/applications").select(applicationFields).top(999).get(),
+    );
+    return apps.map(toEntraApp);
+  }
+
+  async getApplication(appId: string): Promise<EntraApp | null> {
+    const path = "/applications";
+    const page = await this.call({
+      operation: "getApplication",
+      method: "GET",
+      path,
+      safety: "idempotent",
+      send: () => this.client.api(path).filter(filterEq("appId", appId)).select(applicationFields).get(),
+      schema: pageSchema(applicationSchema),
+    });
+    const app = page.value.find((a) => sameId(a.appId, appId));
+    return app ? toEntraApp(app) : null;
+  }
+
+  async addPassword(appObjectId: string, request: { displayName: string; endDateTime: string }): Promise<{ password: AppPassword; secret: SecretValue }> {
+    const path = `/applications/${segment(appObjectId)}/addPassword`;
+    const added = await this.call({
+      operation: "addPassword",
+      method: "POST",
+      path,
+      safety: "not-idempotent",
+      send: () => this.client.api(path).post({ passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime } }),
+      schema: addedPasswordSchema,
+    });
+    const { secretText, ...metadata } = added;
+    return { password: toAppPassword(metadata), secret: new SecretValue(secretText) };
+  }
+
+  async removePassword(appObjectId: string, keyId: string): Promise<void> {
+    const path = `/applications/${segment(appObjectId)}/removePassword`;
+    try {
+      await this.call({ operation: "removePassword", method: "POST", path, safety: "idempotent", send: () => this.client.api(path).post({ keyId }), schema: noBody });
+    } catch (error) {
+      // Already gone (also when a retried removal had in fact succeeded): the goal is reached.
+      if (error instanceof GraphError && (error.status === 400 || error.status === 404) && /no password credential found/i.test(error.graphMessage)) return;
+      throw error;
+    }
+  }
+
+  async listFederatedCredentials(appObjectId: string): Promise<FederatedCredential[]> {
+    const path = `/applications/${segment(appObjectId)}/federatedIdentityCredentials`;
+    const list = await this.listAll("listFederatedCredentials", path, federatedCredentialSchema, () => this.client.api(path).get());
+    return list.map(toFederatedCredential);
+  }
+
+  async createFederatedCredential(appObjectId: string, credential: Omit<FederatedCredential, "id">): Promise<FederatedCredential> {
+    const path = `/applications/${segment(appObjectId)}/federatedIdentityCredentials`;
+    const body = {
+      name: credential.name,
+      issuer: credential.issuer,
+      subject: credential.subject,
+      audiences: credential.audiences,
+      ...(credential.description ? { description: credential.description } : {}),
+    };
+    try {
+      const created = await this.call({
+        operation: "createFederatedCredential",
+        method: "POST",
+        path,
+        // Repeating it is safe: a duplicate is refused and resolved below.
+        safety: "idempotent",
+        send: () => this.client.api(path).post(body),
+        schema: federatedCredentialSchema,
+      });
+      return toFederatedCredential(created);
+    } catch (error) {
+      // Graph refuses a duplicate (409 by name, 400 by issuer+subject; at the limit possibly 400 for that
+      // first). If exactly this credential exists already — made earlier, or by a retried request — that is success.
+      if (!(error instanceof GraphError) || (error.status !== 400 && error.status !== 409)) throw error;
+      const existing = (await this.listFederatedCredentials(appObjectId)).find(
+        (f) =>
+          f.name === credential.name &&
+          f.issuer === credential.issuer &&
+          f.subject === credential.subject &&
+          f.audiences.length === credential.audiences.length &&
+          f.audiences.every((a, i) => a === credential.audiences[i]),
+      );
+      if (existing) return existing;
+      throw error;
+    }
+  }
+
+  async deleteFederatedCredential(appObjectId: string, credentialId: string): Promise<void> {
+    const path = `/applications/${segment(appObjectId)}/federatedIdentityCredentials/${segment(credentialId)}`;
+    try {
+      await this.call({ operation: "deleteFederatedCredential", method: "DELETE", path, safety: "idempotent", send: () => this.client.api(path).delete(), schema: noBody });
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  async lastSignIn(appId: string, keyId: string): Promise<SignInEvidence> {
+    const path = "/reports/appCredentialSignInActivities";
+    let page: { value: z.infer<typeof credentialSignInActivitySchema>[] };
+    try {
+      page = await this.call({
+        operation: "lastSignIn",
+        method: "GET",
+        path: `/beta${path}`,
+        safety: "idempotent",
+        send: () => this.client.api(path).version("beta").filter(filterEq("keyId", keyId)).get(),
+        schema: pageSchema(credentialSignInActivitySchema),
+      });
+    } catch (error) {
+      // No P1/P2 licence (403), no such report in this cloud (404), or a filter it cannot take (400): unknown, never "unused".
+      if (error instanceof GraphError && [400, 403, 404].includes(error.status)) {
+        return { available: false, reason: `sign-in activity is unavailable: Graph answered ${error.status} ${error.code}` };
+      }
+      throw error;
+    }
+    const latest = page.value
+      .filter((a) => sameId(a.keyId, keyId) && (a.appId === undefined || sameId(a.appId, appId)))
+      .map((a) => a.signInActivity?.lastSignInDateTime ?? null)
+      .filter((d): d is string => d !== null)
+      .sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+    return { available: true, lastSignInDateTime: latest ?? null };
+  }
+}
+
+export function createGraphDirectory(settings: GraphDirectorySettings): GraphDirectory {
+  return new GraphDirectory(resolveGraphSettings(settings));
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+// Graph's wire shapes, reduced to what the watchdog reads. z.object drops unknown keys, so a
+// `secretText` in a read can never travel further than this parse.
+
+const optionalText = z.string().nullable().optional();
+
+export const passwordCredentialSchema = z.object({
+  keyId: z.string().min(1),
+  displayName: optionalText,
+  startDateTime: optionalText,
+  endDateTime: optionalText,
+  hint: optionalText,
+});
+
+export const keyCredentialSchema = z.object({
+  keyId: z.string().min(1),
+  displayName: optionalText,
+  startDateTime: optionalText,
+  endDateTime: optionalText,
+  type: optionalText,
+});
+
+export const applicationSchema = z.object({
+  id: z.string().min(1),
+  appId: z.string().min(1),
+  displayName: optionalText,
+  tags: z.array(z.string()).nullable().optional(),
+  passwordCredentials: z.array(passwordCredentialSchema).nullable().optional(),
+  keyCredentials: z.array(keyCredentialSchema).nullable().optional(),
+});
+
+export type GraphApplication = z.infer<typeof applicationSchema>;
+export type GraphPasswordCredential = z.infer<typeof passwordCredentialSchema>;
+
+/** addPassword's answer: the only one with the value. */
+export const addedPasswordSchema = passwordCredentialSchema.extend({ secretText: z.string().min(1) });
+
+export const federatedCredentialSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  issuer: z.string().min(1),
+  subject: z.string().min(1),
+  audiences: z.array(z.string()),
+  description: optionalText,
+});
+
+/** Beta appCredentialSignInActivity; its docs disagree on field names, so both spellings are accepted. */
+export const credentialSignInActivitySchema = z.object({
+  keyId: z.string().min(1),
+  appId: z.string().optional(),
+  keyType: z.string().nullable().optional(),
+  expirationDate: optionalText,
+  expirationDateTime: optionalText,
+  signInActivity: z.object({ lastSignInDateTime: optionalText }).nullable().optional(),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
+}
