@@ -1,0 +1,47 @@
+import type { AlertSource, Severity } from "../alert.js";
+
+export function days(n: number): string {
+  return Math.abs(n) === 1 ? `${n} day` : `${n} days`;
+}
+
+/** What kind of credential this is, in the words an owner would use. */
+export function credentialNoun(source: AlertSource): string {
+  if (source.entra?.credentialType === "certificate") return "certificate";
+  if (source.entra) return "client secret";
+  if (source.keyVault && !source.circleci) return "Key Vault secret";
+  if (source.circleci) return "CircleCI variable";
+  return "secret";
+}
+
+export function expiringTitle(credential: string, source: AlertSource, daysLeft: number, threshold: number): string {
+  return `${credential}: ${credentialNoun(source)} expires in ${days(daysLeft)} (within ${days(threshold)})`;
+}
+
+export function expiredTitle(credential: string, source: AlertSource, daysLeft: number | undefined): string {
+  const ago = daysLeft !== undefined && daysLeft < 0 ? ` ${days(-daysLeft)} ago` : "";
+  return `${credential}: ${credentialNoun(source)} expired${ago}`;
+}
+
+export function longLivedTitle(credential: string, ageDays: number | undefined): string {
+  const age = ageDays !== undefined ? ` for ${days(ageDays)}` : "";
+  return `${credential}: CircleCI variable unchanged${age}`;
+}
+
+export function notFoundTitle(credential: string): string {
+  return `${credential}: the policy binding points at nothing`;
+}
+
+export function resolvedTitle(credential: string): string {
+  return `${credential}: no longer needs attention`;
+}
+
+export function expirySeverity(daysLeft: number | undefined): Severity {
+  return daysLeft !== undefined && daysLeft <= 7 ? "critical" : "warning";
+}
+
+/** The next step when no finding supplies one. */
+export function defaultNextStep(credential: string, bound: boolean, action: string | undefined): string {
+  if (!bound) return "Add this credential to the policy (credentials[]) so the watchdog can watch or rotate it.";
+  if (action === "oidc") return `Finish the OIDC migration of ${credential}, or run: watchdog rotate ${credential}`;
+  return `watchdog rotate ${credential}`;
+}

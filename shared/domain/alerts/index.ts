@@ -1,0 +1,5 @@
+export { decideAlerts, type AlertDecisions, type DecideAlertsInput } from "./decide.js";
+export { alertId, fnv1a128Hex } from "./alert-id.js";
+export type { LedgerChanges, LedgerEntry } from "./ledger.js";
+export { currentThreshold, normalizeThresholds } from "./thresholds.js";
+export { describeSink, redactUrlParts } from "./redact.js";

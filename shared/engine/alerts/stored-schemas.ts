@@ -1,0 +1,76 @@
+import { z } from "zod";
+import type { Alert } from "../../domain/alert.js";
+import type { LedgerEntry } from "../../domain/alerts/ledger.js";
+import type { StateTable } from "../../ports/state-store.js";
+import type { OutboxRecord } from "./outbox-record.js";
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "expected an ISO date-time");
+
+const alertSourceSchema = z.object({
+  circleci: z.object({ context: z.string().optional(), project: z.string().optional(), variable: z.string() }).optional(),
+  entra: z
+    .object({
+      appId: z.string(),
+      appName: z.string().optional(),
+      keyId: z.string().optional(),
+      credentialType: z.enum(["password", "certificate"]).optional(),
+    })
+    .optional(),
+  keyVault: z.object({ secretName: z.string() }).optional(),
+});
+
+const alertSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  severity: z.enum(["critical", "warning", "info"]),
+  credential: z.string().min(1),
+  title: z.string(),
+  source: alertSourceSchema,
+  daysLeft: z.number().optional(),
+  ageDays: z.number().optional(),
+  expiresAt: z.string().optional(),
+  threshold: z.number().optional(),
+  nextStep: z.string(),
+  raisedAt: isoDate,
+}) satisfies z.ZodType<Alert>;
+
+export const ledgerEntrySchema = z.object({
+  credential: z.string().min(1),
+  bound: z.boolean(),
+  source: alertSourceSchema,
+  episode: z.string().min(1),
+  openedAt: isoDate,
+  alerted: z.array(z.string()),
+  expiry: z.object({ expiresAt: z.string(), lowestThreshold: z.number().optional(), expired: z.boolean() }).optional(),
+  longLived: z.object({ lastChangedAt: z.string() }).optional(),
+  notFound: z.object({ since: z.string() }).optional(),
+}) satisfies z.ZodType<LedgerEntry>;
+
+export const outboxRecordSchema = z.object({
+  alert: alertSchema,
+  sink: z.string().min(1),
+  state: z.enum(["pending", "delivered"]),
+  attempts: z.number().int().min(0),
+  createdAt: isoDate,
+  nextAttemptAt: isoDate,
+  claimedUntil: isoDate.optional(),
+  lastAttemptAt: isoDate.optional(),
+  lastStatus: z.number().int().optional(),
+  lastError: z.string().optional(),
+  deliveredAt: isoDate.optional(),
+}) satisfies z.ZodType<OutboxRecord>;
+
+export class StoredAlertStateError extends Error {
+  constructor(table: StateTable, key: string, problems: string) {
+    super(`state ${table}/${JSON.stringify(key)} is not valid: ${problems}`);
+    this.name = "StoredAlertStateError";
+  }
+}
+
+/** Parses a stored value; a hand-edited or foreign record fails naming its table, key and fields. */
+export function parseStored<T>(schema: z.ZodType<T>, table: StateTable, key: string, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`).join("; ");
+  throw new StoredAlertStateError(table, key, problems);
+}
