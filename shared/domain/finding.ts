@@ -17,6 +17,13 @@ export interface WatchedCredential {
   /** floor((now - last change) / 1 day) of the CircleCI variable. */
   ageDays?: number;
   lastChangedAt?: string;
+  /**
+   * An Entra password of a bound app whose displayName starts with "watchdog-rotation:" and that is not the
+   * live one: the rotation machinery retires it, so it is listed but raises no finding.
+   */
+  retiring?: boolean;
+  /** What could not be checked because its source failed to read (the snapshot was incomplete); absent when everything was. */
+  unchecked?: string[];
 }
 
 export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found";
@@ -39,8 +46,14 @@ export interface Finding {
 }
 
 export type PlanStep =
-  | { kind: "rotate"; credential: string; reason: string }
-  | { kind: "migrate"; credential: string; reason: string };
+  | {
+      kind: "rotate";
+      credential: string;
+      reason: string;
+      /** Why the step cannot run now (e.g. no Key Vault configured); executors skip blocked steps. */
+      blocked?: string;
+    }
+  | { kind: "migrate"; credential: string; reason: string; blocked?: string };
 
 export interface Plan {
   generatedAt: string;

@@ -1,0 +1,73 @@
+import type { Finding, Plan, PlanStep, WatchedCredential } from "../finding.js";
+import type { Policy } from "../policy/index.js";
+import type { Snapshot } from "../snapshot.js";
+import { evaluateBoundCredential } from "./bound-credential.js";
+import { canonicalSnapshot } from "./canonical-snapshot.js";
+import { circleciKey } from "./keys.js";
+import { compareCredentials, compareFindings, compareSteps } from "./ordering.js";
+import type { Contribution, PlanInputs } from "./plan-inputs.js";
+import { sourceCoverage } from "./source-coverage.js";
+import { unboundCredentials } from "./unbound-credentials.js";
+
+export interface PlanContext {
+  /** Whether a Key Vault is configured (KEY_VAULT_URL); rotations are blocked without one. */
+  vaultConfigured: boolean;
+}
+
+/** Keeps the first of each credential key (and finding id): a source that lists a thing twice must not double it. */
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * The plan of one cycle (architecture: "plan is a pure function"): every credential the sources show,
+ * bound by the policy or not, the findings on them, and the steps to take. Pure and total: odd snapshots
+ * (missing dates, null expiries, duplicates, partial reads) never make it throw; `now` must be a valid Date.
+ */
+export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context: PlanContext): Plan {
+  const canonical = canonicalSnapshot(snapshot);
+  const inputs: PlanInputs = { snapshot: canonical, coverage: sourceCoverage(canonical), policy, now, vaultConfigured: context.vaultConfigured };
+
+  const bound = policy.credentials.map((credential) => evaluateBoundCredential(credential, inputs));
+  const accounting = {
+    accountedKeys: new Set(bound.flatMap((evaluation) => (evaluation.accountsFor ? [evaluation.accountsFor] : []))),
+    boundAppIds: new Set(policy.credentials.flatMap((credential) => (credential.entra ? [credential.entra.appId.toLowerCase()] : []))),
+    boundVariables: new Set(
+      policy.credentials.map((credential) => {
+        const binding = credential.circleci;
+        return "context" in binding
+          ? circleciKey({ kind: "context", contextId: "", contextName: binding.context }, binding.variable)
+          : circleciKey({ kind: "project", projectSlug: binding.project }, binding.variable);
+      }),
+    ),
+  };
+  const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs)];
+
+  const credentials: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
+  const findings: Finding[] = uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings);
+  const steps: PlanStep[] = contributions.flatMap((c) => c.steps).sort(compareSteps);
+  const count = (kind: Finding["kind"]) => findings.filter((finding) => finding.kind === kind).length;
+
+  return {
+    generatedAt: now.toISOString(),
+    complete: canonical.errors.length === 0,
+    sourceErrors: canonical.errors,
+    credentials,
+    findings,
+    steps,
+    summary: {
+      credentials: credentials.length,
+      expired: count("expired"),
+      expiring: count("expiring"),
+      longLived: count("long-lived"),
+      notFound: count("not-found"),
+      steps: steps.length,
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import type { Plan } from "../finding.js";
+
+/**
+ * The `Plan` as data: what `watchdog plan --json` and `GET /api/plan` print. Published as
+ * schemas/plan.schema.json (scripts/write-schemas.ts). Objects are closed, so a field added to `Plan` without
+ * being added here fails the schema test instead of going unpublished.
+ */
+
+const timestamp = z.iso.datetime({ offset: true });
+const severity = z.enum(["critical", "warning", "info"]);
+
+export const alertSourceSchema = z
+  .strictObject({
+    circleci: z
+      .strictObject({
+        context: z.string().optional(),
+        project: z.string().optional().describe("Project slug, e.g. gh/acme/api."),
+        variable: z.string(),
+      })
+      .optional(),
+    entra: z
+      .strictObject({
+        appId: z.string().describe("Client id of the app registration."),
+        appName: z.string().optional(),
+        keyId: z.string().optional().describe("keyId of the password or certificate."),
+        credentialType: z.enum(["password", "certificate"]).optional(),
+      })
+      .optional(),
+    keyVault: z.strictObject({ secretName: z.string() }).optional(),
+  })
+  .describe("Where a credential lives. Names only, never a value.");
+
+const credentialKey = z
+  .string()
+  .describe('Policy credential name, or a derived key for what no policy binds: "entra:<appId>:<keyId>", "circleci:context:<name>:<VAR>", "circleci:project:<slug>:<VAR>".');
+
+const daysLeft = z.int().describe("ceil((expiresAt - generatedAt) / 1 day): within N days ⟺ daysLeft ≤ N; 0 or less once expired.");
+const ageDays = z.int().describe("floor((generatedAt - lastChangedAt) / 1 day) of the CircleCI variable.");
+
+const watchedCredentialSchema = z.strictObject({
+  credential: credentialKey,
+  bound: z.boolean().describe("Whether a policy credential names it."),
+  action: z.enum(["watch", "rotate", "oidc"]).optional(),
+  source: alertSourceSchema,
+  status: z.enum(["ok", "expiring", "expired", "long-lived", "not-found"]),
+  expiresAt: timestamp.optional(),
+  daysLeft: daysLeft.optional(),
+  ageDays: ageDays.optional(),
+  lastChangedAt: timestamp.optional(),
+  retiring: z.boolean().optional().describe('A non-live "watchdog-rotation:" password of a bound app: being retired by rotation; no finding.'),
+  unchecked: z.array(z.string()).optional().describe("What could not be checked because its source failed to read."),
+});
+
+const findingSchema = z.strictObject({
+  id: z.string().describe('Stable across cycles for the same problem: "<kind>:<credential>".'),
+  kind: z.enum(["expired", "expiring", "long-lived", "not-found"]),
+  severity,
+  credential: credentialKey,
+  bound: z.boolean(),
+  source: alertSourceSchema,
+  expiresAt: timestamp.optional(),
+  daysLeft: daysLeft.optional(),
+  ageDays: ageDays.optional(),
+  message: z.string(),
+  nextStep: z.string().describe("`watchdog rotate <name>`, concrete advice, or the policy snippet to add for an unbound credential."),
+});
+
+const blocked = z.string().optional().describe("Why the step cannot run now; executors skip blocked steps.");
+
+const planStepSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("rotate"), credential: z.string(), reason: z.string(), blocked }),
+  z.strictObject({ kind: z.literal("migrate"), credential: z.string(), reason: z.string(), blocked }),
+]);
+
+const sourceErrorSchema = z.strictObject({
+  source: z.enum(["circleci", "entra", "keyvault"]),
+  where: z.string(),
+  message: z.string(),
+});
+
+const count = z.int().min(0);
+
+export const planSchema = z
+  .strictObject({
+    generatedAt: timestamp,
+    complete: z.boolean().describe("false when a source could not be read: then nothing may be removed this cycle."),
+    sourceErrors: z.array(sourceErrorSchema),
+    credentials: z.array(watchedCredentialSchema),
+    findings: z.array(findingSchema).describe("Most urgent first: severity, then days left, then credential."),
+    steps: z.array(planStepSchema),
+    summary: z.strictObject({
+      credentials: count,
+      expired: count,
+      expiring: count,
+      longLived: count,
+      notFound: count,
+      steps: count,
+    }),
+  })
+  .meta({ title: "secret-watchdog plan", description: "The output of `watchdog plan --json` and `GET /api/plan`." });
+
+// Compile-time guard: the schema and the Plan type describe the same data.
+// (The generic-function form compares exactly: a mere mutual-assignability check would let optional fields drift.)
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const schemaMatchesPlan: Same<z.output<typeof planSchema>, Plan> = true;
+void schemaMatchesPlan;

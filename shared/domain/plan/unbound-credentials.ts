@@ -1,0 +1,101 @@
+import type { AlertSource } from "../alert.js";
+import type { CredentialStatus, Finding, WatchedCredential } from "../finding.js";
+import { rotationDisplayNamePrefix } from "../rotation/markers.js";
+import type { AppCertificate, AppPassword, CiVariable, EntraApp } from "../snapshot.js";
+import { ageDays, daysLeft, parseInstant } from "../time.js";
+import { describeExpiry, describeKey, describeVariable, plural } from "./describe.js";
+import { expirySeverity, expiryStatus } from "./expiry.js";
+import { circleciKey, entraKey } from "./keys.js";
+import { lastChanged } from "./locate.js";
+import { unboundCertificateStep, unboundPasswordStep, unboundVariableStep } from "./next-steps.js";
+import type { Contribution, PlanInputs } from "./plan-inputs.js";
+
+export interface Accounting {
+  /** `entra:<appId>:<keyId>` of every live password some policy credential holds. */
+  accountedKeys: ReadonlySet<string>;
+  /** Lower-cased app ids that some policy credential binds. */
+  boundAppIds: ReadonlySet<string>;
+  /** `circleci:…` keys of every variable some policy credential binds. */
+  boundVariables: ReadonlySet<string>;
+}
+
+function entraKeyCredential(app: EntraApp, key: AppPassword | AppCertificate, type: "password" | "certificate", retiring: boolean, inputs: PlanInputs): Contribution {
+  const credential = entraKey(String(app.appId ?? ""), String(key.keyId ?? ""));
+  const entra: NonNullable<AlertSource["entra"]> = { appId: app.appId, appName: app.displayName, keyId: key.keyId, credentialType: type };
+  const source: AlertSource = { entra };
+  const expires = parseInstant(key.endDateTime);
+  const left = expires ? daysLeft(expires, inputs.now) : undefined;
+  const status: CredentialStatus = left === undefined ? "ok" : expiryStatus(left, inputs.policy.alerts.thresholdsDays);
+  const watched: WatchedCredential = { credential, bound: false, source, status };
+  if (expires) watched.expiresAt = expires.toISOString();
+  if (left !== undefined) watched.daysLeft = left;
+  if (retiring) watched.retiring = true;
+
+  const findings: Finding[] = [];
+  if (!retiring && expires && left !== undefined && (status === "expired" || status === "expiring")) {
+    findings.push({
+      id: `${status}:${credential}`,
+      kind: status,
+      severity: expirySeverity(left, inputs.policy.alerts.thresholdsDays),
+      credential,
+      bound: false,
+      source,
+      expiresAt: expires.toISOString(),
+      daysLeft: left,
+      message: `The ${describeKey(entra)}, which no policy credential watches, ${describeExpiry(left, expires.toISOString())}`,
+      nextStep: type === "certificate" ? unboundCertificateStep(entra) : unboundPasswordStep(entra),
+    });
+  }
+  return { credentials: [watched], findings, steps: [] };
+}
+
+function variableCredential(variable: CiVariable, inputs: PlanInputs): Contribution {
+  const scope = variable.scope;
+  const circleci = scope.kind === "context" ? { context: scope.contextName, variable: variable.name } : { project: scope.projectSlug, variable: variable.name };
+  const credential = circleciKey(scope, variable.name);
+  const source: AlertSource = { circleci };
+  const changed = parseInstant(lastChanged(variable));
+  const age = changed ? ageDays(changed, inputs.now) : undefined;
+  const longLived = age !== undefined && age > inputs.policy.inventory.maxAgeDays;
+  const watched: WatchedCredential = { credential, bound: false, source, status: longLived ? "long-lived" : "ok" };
+  if (age !== undefined) watched.ageDays = age;
+  if (changed) watched.lastChangedAt = changed.toISOString();
+  const findings: Finding[] = [];
+  if (longLived) {
+    findings.push({
+      id: `long-lived:${credential}`,
+      kind: "long-lived",
+      severity: "warning",
+      credential,
+      bound: false,
+      source,
+      ageDays: age,
+      message: `${describeVariable(circleci)}, which no policy credential watches, last changed ${plural(age, "day")} ago (inventory.maxAgeDays: ${inputs.policy.inventory.maxAgeDays})`,
+      nextStep: unboundVariableStep(circleci),
+    });
+  }
+  return { credentials: [watched], findings, steps: [] };
+}
+
+/**
+ * Everything the sources hold that no policy credential accounts for: Entra passwords and certificates,
+ * and CircleCI variables. Non-live passwords of a bound app named "watchdog-rotation:…" are on their way
+ * out through the rotation machinery: listed, but no finding.
+ */
+export function unboundCredentials(accounting: Accounting, inputs: PlanInputs): Contribution[] {
+  const contributions: Contribution[] = [];
+  for (const app of inputs.snapshot.apps) {
+    const appBound = accounting.boundAppIds.has(String(app.appId ?? "").toLowerCase());
+    for (const password of app.passwords) {
+      if (accounting.accountedKeys.has(entraKey(String(app.appId ?? ""), String(password.keyId ?? "")))) continue;
+      const retiring = appBound && (password.displayName ?? "").startsWith(rotationDisplayNamePrefix);
+      contributions.push(entraKeyCredential(app, password, "password", retiring, inputs));
+    }
+    for (const certificate of app.certificates) contributions.push(entraKeyCredential(app, certificate, "certificate", false, inputs));
+  }
+  for (const variable of inputs.snapshot.variables) {
+    if (!variable.scope || accounting.boundVariables.has(circleciKey(variable.scope, variable.name))) continue;
+    contributions.push(variableCredential(variable, inputs));
+  }
+  return contributions;
+}

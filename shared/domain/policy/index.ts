@@ -1,0 +1,17 @@
+/** The policy file: what to watch, rotate and migrate, and where to alert (contract §2). */
+export { parsePolicy, type ParsePolicyOptions, type PolicyResult } from "./parse-policy.js";
+export { formatIssue, formatPath, type PolicyIssue } from "./issue.js";
+export { policySchema, policyDefaults, type Policy } from "./policy-schema.js";
+export {
+  credentialActions,
+  credentialSchema,
+  type CredentialAction,
+  type OidcCredential,
+  type PolicyCredential,
+  type RotateCredential,
+  type WatchCredential,
+} from "./credential-schema.js";
+export type { CircleciBinding } from "./circleci-binding.js";
+export { rotationDefaults, type RotationPolicy } from "./rotation-schema.js";
+export { oidcDefaults, maxFederatedCredentialsPerApp, type OidcPolicy } from "./oidc-schema.js";
+export { webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";

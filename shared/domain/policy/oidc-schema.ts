@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { guid, positiveInt } from "./fields.js";
+
+export const oidcDefaults = { audience: "api://AzureADTokenExchange", retireAfterQuietDays: 7 } as const;
+
+/** Entra's limit of federated identity credentials per app registration. */
+export const maxFederatedCredentialsPerApp = 20;
+
+const branchesSchema = z.strictObject({
+  /** `github.com/acme/api`, as CircleCI's V2 token subject spells it. */
+  vcsOrigin: z.string().regex(/^[^\s/:]+(\/[^\s/]+)+$/, { error: "expected a VCS origin like github.com/acme/api (no scheme)" }),
+  refs: z.array(z.string().regex(/^\S+$/, { error: "expected a ref like refs/heads/main" })).min(1),
+});
+
+export const oidcSchema = z
+  .strictObject({
+    projectIds: z.array(guid).min(1),
+    userIds: z.array(guid).min(1),
+    audience: z.string().min(1).default(oidcDefaults.audience),
+    branches: branchesSchema.optional(),
+    retireAfterQuietDays: positiveInt.default(oidcDefaults.retireAfterQuietDays),
+  })
+  .superRefine((oidc, ctx) => {
+    // One federated credential per subject: project × user (× ref with the V2 token).
+    const subjects = new Set(oidc.projectIds).size * new Set(oidc.userIds).size * (oidc.branches ? new Set(oidc.branches.refs).size : 1);
+    if (subjects > maxFederatedCredentialsPerApp) {
+      ctx.addIssue({
+        code: "custom",
+        message: `needs ${subjects} federated credentials (projectIds × userIds${oidc.branches ? " × refs" : ""}); Entra allows at most ${maxFederatedCredentialsPerApp} per app`,
+      });
+    }
+  });
+
+export type OidcPolicy = z.output<typeof oidcSchema>;

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { credentialSchema } from "./credential-schema.js";
+import { positiveInt, projectSlug } from "./fields.js";
+import { entries, evenWithOtherIssues, field } from "./loose.js";
+import { webhookSchema } from "./webhook-schema.js";
+
+export const policyDefaults = {
+  maxAgeDays: 90,
+  projects: [] as string[],
+  followedProjects: false,
+  thresholdsDays: [30, 14, 7, 3, 1],
+} as const;
+
+const inventorySchema = z.strictObject({
+  maxAgeDays: positiveInt.default(policyDefaults.maxAgeDays),
+  projects: z.array(projectSlug).default(() => [...policyDefaults.projects]),
+  followedProjects: z.boolean().default(policyDefaults.followedProjects),
+});
+
+/** Unique, and stored largest first: "expiring" starts at the first (largest) and turns critical at the last (smallest). */
+const thresholdsSchema = z
+  .array(positiveInt)
+  .min(1)
+  .superRefine(
+    (value: unknown, ctx) => {
+      const thresholds = entries(value);
+      thresholds.forEach((threshold, index) => {
+        const first = thresholds.indexOf(threshold);
+        if (typeof threshold === "number" && first < index) {
+          ctx.addIssue({ code: "custom", path: [index], message: `duplicate threshold (same as thresholdsDays[${first}])` });
+        }
+      });
+    },
+    evenWithOtherIssues,
+  )
+  .transform((thresholds) => [...thresholds].sort((a, b) => b - a));
+
+const webhooksSchema = z.array(webhookSchema).superRefine(
+  (webhooks: unknown, ctx) => {
+    const seen = new Map<string, number>();
+    entries(webhooks).forEach((webhook, index) => {
+      const name = field(webhook, "name");
+      if (typeof name !== "string") return;
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, index);
+      else ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate webhook name (same as alerts.webhooks[${first}])` });
+    });
+  },
+  evenWithOtherIssues,
+);
+
+const alertsSchema = z.strictObject({
+  thresholdsDays: thresholdsSchema.default(() => [...policyDefaults.thresholdsDays]),
+  webhooks: webhooksSchema.default(() => []),
+});
+
+/** The CircleCI variable a credential binds, as one comparable key (undefined while its binding is malformed). */
+function bindingKey(credential: unknown): string | undefined {
+  const circleci = field(credential, "circleci");
+  const variable = field(circleci, "variable");
+  const context = field(circleci, "context");
+  const project = field(circleci, "project");
+  if (typeof variable !== "string") return undefined;
+  if (typeof context === "string" && project === undefined) return `context\u0000${context}\u0000${variable}`;
+  if (typeof project === "string" && context === undefined) return `project\u0000${project}\u0000${variable}`;
+  return undefined;
+}
+
+function checkUnique(credentials: unknown, ctx: z.RefinementCtx): void {
+  const names = new Map<string, number>();
+  const bindings = new Map<string, number>();
+  entries(credentials).forEach((credential, index) => {
+    const name = field(credential, "name");
+    if (typeof name === "string") {
+      const first = names.get(name);
+      if (first === undefined) names.set(name, index);
+      else ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate credential name (same as credentials[${first}])` });
+    }
+    const binding = bindingKey(credential);
+    if (binding !== undefined) {
+      const first = bindings.get(binding);
+      if (first === undefined) bindings.set(binding, index);
+      else ctx.addIssue({ code: "custom", path: [index, "circleci"], message: `binds the same CircleCI variable as credentials[${first}]` });
+    }
+  });
+}
+
+/** The policy file (contract §2), after `${NAME}` expansion. Unknown keys are errors at every level. */
+export const policySchema = z.strictObject({
+  version: z.literal(1, {
+    error: (issue) => (issue.input === undefined ? "required (version: 1)" : "expected 1, the only version of the policy format"),
+  }),
+  inventory: inventorySchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+  credentials: z
+    .array(credentialSchema)
+    .superRefine((credentials: unknown, ctx) => checkUnique(credentials, ctx), evenWithOtherIssues)
+    .default(() => []),
+});
+
+export type Policy = z.output<typeof policySchema>;
