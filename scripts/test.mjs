@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: makes the sandbox CA, then runs vitest with NODE_EXTRA_CA_CERTS pointing at it —
+// `npm test`: builds dist/, makes the sandbox CA, then runs vitest with NODE_EXTRA_CA_CERTS pointing at it —
 // Node reads that variable only when a process starts, so it must be set before the test workers exist.
 import { execFileSync, spawnSync } from "node:child_process";
 
 const node = process.execPath;
+// End-to-end tests run the built CLI exactly as a user does, so build first (esbuild: about a second).
+execFileSync(node, ["scripts/build.mjs"], { stdio: "inherit" });
 const caPath = execFileSync(node, ["--import", "tsx", "sandbox/ensure-tls.ts"], { encoding: "utf8" }).trim();
 const env = { ...process.env, NODE_EXTRA_CA_CERTS: caPath };
 for (const name of ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "AzureWebJobsStorage"]) {

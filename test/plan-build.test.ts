@@ -322,22 +322,31 @@ describe("unbound credentials", () => {
   it("lists every CircleCI variable no credential binds, with a pasteable snippet when long-lived", () => {
     const p = plan(
       prodWorld(undefined, {
-        variables: [contextVar("prod-deploy", "AZURE_CLIENT_SECRET", 10), contextVar("prod-deploy", "AZURE_CLIENT_ID", 120), projectVar("gh/acme/api", "DOCKER_PASSWORD", 5)],
+        variables: [
+          contextVar("prod-deploy", "AZURE_CLIENT_SECRET", 10),
+          contextVar("prod-deploy", "NPM_TOKEN", 120),
+          contextVar("prod-deploy", "AZURE_CLIENT_ID", 400),
+          projectVar("gh/acme/api", "DOCKER_PASSWORD", 5),
+        ],
         projects: ["gh/acme/api"],
       }),
       policy,
     );
     expect(p.credentials.filter((c) => c.credential.startsWith("circleci:")).map((c) => c.credential)).toEqual([
       "circleci:context:prod-deploy:AZURE_CLIENT_ID",
+      "circleci:context:prod-deploy:NPM_TOKEN",
       "circleci:project:gh/acme/api:DOCKER_PASSWORD",
     ]);
     expect(kinds(p, "circleci:project:gh/acme/api:DOCKER_PASSWORD")).toEqual([]);
-    const [finding] = findingsOf(p, "circleci:context:prod-deploy:AZURE_CLIENT_ID");
-    expect(finding).toMatchObject({ kind: "long-lived", severity: "warning", bound: false, ageDays: 120, source: { circleci: { context: "prod-deploy", variable: "AZURE_CLIENT_ID" } } });
+    // An identifier beside a secret is listed, but 400 days unchanged is no finding: it is configuration, not a secret.
+    expect(kinds(p, "circleci:context:prod-deploy:AZURE_CLIENT_ID")).toEqual([]);
+    expect(p.credentials.find((c) => c.credential === "circleci:context:prod-deploy:AZURE_CLIENT_ID")).toMatchObject({ status: "ok", ageDays: 400 });
+    const [finding] = findingsOf(p, "circleci:context:prod-deploy:NPM_TOKEN");
+    expect(finding).toMatchObject({ kind: "long-lived", severity: "warning", bound: false, ageDays: 120, source: { circleci: { context: "prod-deploy", variable: "NPM_TOKEN" } } });
     // The snippet, pasted under credentials:, is a valid policy that binds exactly this variable.
     const pasted = parsePolicy(`version: 1\n${finding?.nextStep ?? ""}`, { env: {} });
     expect(pasted.ok && pasted.policy.credentials).toEqual([
-      { name: "prod-deploy-azure-client-id", circleci: { context: "prod-deploy", variable: "AZURE_CLIENT_ID" }, action: "watch", keyVault: { secretName: "cci-prod-deploy-azure-client-id" } },
+      { name: "prod-deploy-npm-token", circleci: { context: "prod-deploy", variable: "NPM_TOKEN" }, action: "watch", keyVault: { secretName: "cci-prod-deploy-npm-token" } },
     ]);
   });
 
@@ -390,7 +399,7 @@ describe("the whole plan", () => {
     variables: [
       contextVar("prod-deploy", "AZURE_CLIENT_SECRET", 200),
       contextVar("staging", "AZURE_CLIENT_SECRET", 10),
-      contextVar("staging", "AZURE_TENANT_ID", 365),
+      contextVar("staging", "SENTRY_AUTH_TOKEN", 365),
       projectVar("gh/acme/web", "NPM_TOKEN", 30),
       projectVar("gh/acme/api", "ARM_CLIENT_SECRET", 30),
     ],
@@ -409,7 +418,7 @@ describe("the whole plan", () => {
       "warning 3 expiring:staging-deploy",
       "warning 10 expiring:prod-deploy",
       `warning 25 expiring:entra:${otherApp}:c-api`,
-      "warning - long-lived:circleci:context:staging:AZURE_TENANT_ID",
+      "warning - long-lived:circleci:context:staging:SENTRY_AUTH_TOKEN",
       "warning - long-lived:prod-deploy",
     ]);
     expect(p.summary).toEqual({ credentials: 6, expired: 1, expiring: 3, longLived: 2, notFound: 0, steps: 2 });
@@ -419,7 +428,7 @@ describe("the whole plan", () => {
       "npm-token",
       "prod-deploy",
       "staging-deploy",
-      "circleci:context:staging:AZURE_TENANT_ID",
+      "circleci:context:staging:SENTRY_AUTH_TOKEN",
       `entra:${otherApp}:c-api`,
     ]);
     expect(p.steps.map((s) => `${s.kind}:${s.credential}`)).toEqual(["migrate:api-deploy", "rotate:prod-deploy"]);
@@ -452,5 +461,13 @@ describe("the whole plan", () => {
     expect(new Set(p.findings.map((f) => f.id)).size).toBe(p.findings.length);
     const partial = { takenAt: now.toISOString(), circleci: {}, entra: {}, keyVault: null, errors: [] } as unknown as Snapshot;
     expect(() => buildPlan(partial, policyOf([rotateProd(), watchNpm]), now, { vaultConfigured: false })).not.toThrow();
+  });
+});
+
+describe("configuration-looking CircleCI variables", () => {
+  it("tells identifiers, regions and user names from names that may hold a secret", async () => {
+    const { looksLikeConfiguration } = await import("../shared/domain/plan/configuration-names.js");
+    expect(["AZURE_CLIENT_ID", "ARM_TENANT_ID", "AWS_REGION", "DOCKER_LOGIN", "NPM_REGISTRY", "BROWSERSTACK_USERNAME"].filter((n) => !looksLikeConfiguration(n))).toEqual([]);
+    expect(["AZURE_CLIENT_SECRET", "NPM_TOKEN", "DATABASE_URL", "SLACK_WEBHOOK_URL", "AWS_SECRET_ACCESS_KEY", "WAREHOUSE_DSN"].filter(looksLikeConfiguration)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { circleciKey, entraKey } from "./keys.js";
 import { lastChanged } from "./locate.js";
 import { unboundCertificateStep, unboundPasswordStep, unboundVariableStep } from "./next-steps.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
+import { looksLikeConfiguration } from "./configuration-names.js";
 
 export interface Accounting {
   /** `entra:<appId>:<keyId>` of every live password some policy credential holds. */
@@ -56,7 +57,7 @@ function variableCredential(variable: CiVariable, inputs: PlanInputs): Contribut
   const source: AlertSource = { circleci };
   const changed = parseInstant(lastChanged(variable));
   const age = changed ? ageDays(changed, inputs.now) : undefined;
-  const longLived = age !== undefined && age > inputs.policy.inventory.maxAgeDays;
+  const longLived = age !== undefined && age > inputs.policy.inventory.maxAgeDays && !looksLikeConfiguration(variable.name);
   const watched: WatchedCredential = { credential, bound: false, source, status: longLived ? "long-lived" : "ok" };
   if (age !== undefined) watched.ageDays = age;
   if (changed) watched.lastChangedAt = changed.toISOString();

@@ -1,0 +1,115 @@
+import type { AlertSource } from "../shared/domain/alert.js";
+import type { Finding, Plan } from "../shared/domain/finding.js";
+import type { Policy } from "../shared/domain/policy/index.js";
+import type { Snapshot } from "../shared/domain/snapshot.js";
+import type { CycleReport } from "../shared/engine/cycle.js";
+import type { InventoryProgress } from "../shared/engine/inventory.js";
+
+/** Human renderings for the terminal. Names only: nothing here ever holds a secret value. */
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
+  return rows.map((r) => "  " + r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+export function describeSource(source: AlertSource): string {
+  const parts: string[] = [];
+  if (source.circleci) {
+    const scope = source.circleci.context ? `context ${source.circleci.context}` : `project ${source.circleci.project}`;
+    parts.push(`${scope} / ${source.circleci.variable}`);
+  }
+  if (source.entra) {
+    const kind = source.entra.credentialType === "certificate" ? "certificate" : "secret";
+    const key = source.entra.keyId ? ` ${kind} ${source.entra.keyId.slice(0, 8)}` : "";
+    parts.push(`app ${source.entra.appName ?? source.entra.appId}${key}`);
+  }
+  if (source.keyVault) parts.push(`vault ${source.keyVault.secretName}`);
+  return parts.join(" · ");
+}
+
+function when(finding: Finding): string {
+  if (finding.daysLeft !== undefined) {
+    return finding.daysLeft <= 0 ? `expired ${-finding.daysLeft}d ago` : `${finding.daysLeft}d left`;
+  }
+  if (finding.ageDays !== undefined) return `${finding.ageDays}d old`;
+  return "";
+}
+
+export function formatFindings(findings: Finding[]): string {
+  if (findings.length === 0) return "  nothing needs attention\n";
+  const rows = [["SEVERITY", "KIND", "WHEN", "CREDENTIAL", "WHERE"]];
+  for (const f of findings) rows.push([f.severity, f.kind, when(f), f.bound ? f.credential : "(unbound)", describeSource(f.source)]);
+  return `${table(rows)}\n`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const s = plan.summary;
+  const lines = [
+    `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found`,
+  ];
+  if (!plan.complete) {
+    lines.push("", "INCOMPLETE INVENTORY (nothing will be removed this cycle):");
+    for (const e of plan.sourceErrors) lines.push(`  ${e.source} ${e.where}: ${e.message}`);
+  }
+  lines.push("", `FINDINGS (${plan.findings.length})`, formatFindings(plan.findings).trimEnd());
+  // Findings come most severe first, so the first one per credential carries the step that matters most.
+  const nextSteps = new Map<string, string>();
+  for (const f of plan.findings) if (f.bound && !nextSteps.has(f.credential)) nextSteps.set(f.credential, f.nextStep);
+  if (nextSteps.size > 0) {
+    lines.push("", "NEXT STEPS");
+    for (const [credential, step] of nextSteps) lines.push(`  ${credential}: ${step}`);
+  }
+  const unbound = plan.findings.filter((f) => !f.bound).length;
+  if (unbound > 0) lines.push("", `${unbound} findings concern credentials no policy binds: \`watchdog plan --json\` gives a policy snippet for each.`);
+  if (plan.steps.length > 0) {
+    lines.push("", `STEPS (${plan.steps.length})`);
+    for (const step of plan.steps) lines.push(`  ${step.kind} ${step.credential}: ${step.reason}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatInventory(snapshot: Snapshot): string {
+  const contexts = snapshot.circleci.contexts.length;
+  const contextVars = snapshot.circleci.variables.filter((v) => v.scope.kind === "context").length;
+  const projectVars = snapshot.circleci.variables.length - contextVars;
+  const passwords = snapshot.entra.apps.reduce((n, a) => n + a.passwords.length, 0);
+  const certificates = snapshot.entra.apps.reduce((n, a) => n + a.certificates.length, 0);
+  const lines = [
+    `Inventory at ${snapshot.takenAt}`,
+    `  CircleCI   ${contexts} contexts with ${contextVars} variables; ${snapshot.circleci.projects.length} projects with ${projectVars} variables`,
+    `  Entra      ${snapshot.entra.apps.length} app registrations with ${passwords} client secrets and ${certificates} certificates`,
+    `  Key Vault  ${snapshot.keyVault ? `${snapshot.keyVault.secrets.length} secrets` : "not configured"}`,
+  ];
+  for (const e of snapshot.errors) lines.push(`  ! ${e.source} ${e.where}: ${e.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatCycle(report: CycleReport): string {
+  const lines = [formatPlan(report.plan).trimEnd(), ""];
+  if (report.dryRun) {
+    lines.push("DRY RUN: nothing was changed and no alert was sent.");
+    return `${lines.join("\n")}\n`;
+  }
+  lines.push(`ALERTS: ${report.alerts.raised.length} raised, ${report.alerts.sent} delivered, ${report.alerts.failed} delivery failures, ${report.alerts.pending} pending`);
+  for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}`);
+  for (const f of report.failures) lines.push(`FAILED ${f.step}: ${f.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatCheckPolicy(result: { file: string; policy: Policy }): string {
+  const p = result.policy;
+  return `${result.file}: valid — ${p.credentials.length} credentials, ${p.alerts.webhooks.length} webhooks, thresholds ${p.alerts.thresholdsDays.join("/")} days\n`;
+}
+
+export function formatProgress(progress: InventoryProgress): string {
+  switch (progress.phase) {
+    case "contexts":
+      return progress.done === progress.total ? `  scanned ${progress.total} CircleCI contexts\n` : "";
+    case "projects":
+      return progress.done === progress.total ? `  scanned ${progress.total} CircleCI projects\n` : "";
+    case "entra":
+      return `  scanned ${progress.apps} Entra app registrations\n`;
+    case "keyvault":
+      return `  scanned ${progress.secrets} Key Vault secrets\n`;
+  }
+}

@@ -1,0 +1,23 @@
+import azureFunctions, { type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
+import { openWatchdog } from "../shared/app/watchdog.js";
+import { summarizeCycle } from "../shared/app/summary.js";
+
+/** The watchdog: one full cycle, exactly `watchdog run`. */
+export async function watchdogTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const watchdog = await openWatchdog(process.env);
+  const report = await watchdog.run({ dryRun: false, actor: "timer" });
+  context.log(summarizeCycle(report));
+  if (report.failures.length > 0) {
+    // Failing the invocation makes the failure visible in Application Insights; state is kept and the next cycle resumes.
+    throw new Error(`cycle failed part-way: ${report.failures.map((f) => `${f.step}: ${f.message}`).join("; ")}`);
+  }
+}
+
+export const timerRegistration: TimerFunctionOptions = {
+  // Resolved by the host from the app setting; runOnStartup stays off so a scale-out or restart never fires extra cycles.
+  schedule: "%WATCHDOG_SCHEDULE%",
+  runOnStartup: false,
+  handler: watchdogTimer,
+};
+
+azureFunctions.app.timer("watchdog", timerRegistration);

@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { defaultTlsDir, ensureSandboxTls, type SandboxTls } from "./core/ca.js";
+import { RequestLog } from "./core/request-log.js";
+import { TokenRegistry } from "./core/tokens.js";
+import { CircleCiEmulator } from "./circleci/index.js";
+import { startDirectorySandbox, type DirectorySandbox } from "./entra/start-directory.js";
+import { KeyVaultEmulator } from "./keyvault/index.js";
+import { WebhookReceiver } from "./receiver/index.js";
+import type { WorldSpec } from "./world/spec.js";
+
+export interface SandboxOptions {
+  tlsDir?: string;
+  /** Clock of every emulator (timestamps of writes, password validity). */
+  now?: () => Date;
+  /** Page sizes, small to exercise paging. */
+  circlePageSize?: number;
+  graphPageSize?: number;
+  vaultPageSize?: number;
+  propagationDelayMs?: number;
+}
+
+export interface Sandbox {
+  tls: SandboxTls;
+  /** One log of every request every emulator answered, in order. */
+  log: RequestLog;
+  circleci: CircleCiEmulator;
+  directory: DirectorySandbox;
+  keyVault: KeyVaultEmulator;
+  receiver: WebhookReceiver;
+  /** The settings (contract §1) that point the watchdog at this sandbox, plus the webhook variables of the demo policy. */
+  env: Record<string, string>;
+  /** A "whsec_…" signing secret for generic webhooks, also in env as OPS_WEBHOOK_SECRET. */
+  signingSecret: string;
+  close(): Promise<void>;
+}
+
+/** Starts every emulator and the webhook receiver over one world, on 127.0.0.1 with the sandbox CA. */
+export async function startSandbox(world: WorldSpec, options: SandboxOptions = {}): Promise<Sandbox> {
+  const tls = ensureSandboxTls(options.tlsDir ?? defaultTlsDir());
+  const log = new RequestLog();
+  const tokens = new TokenRegistry();
+  const circleci = new CircleCiEmulator(world.circleci, { pageSize: options.circlePageSize, now: options.now, log });
+  const directory = await startDirectorySandbox(world.entra, tls, {
+    tokens,
+    log,
+    now: options.now,
+    maxPageSize: options.graphPageSize,
+    propagationDelayMs: options.propagationDelayMs,
+  });
+  const keyVault = new KeyVaultEmulator({ world: world.keyVault, tokens, tenantId: world.entra.tenantId, now: options.now, log, pageSize: options.vaultPageSize });
+  const receiver = new WebhookReceiver();
+  await Promise.all([circleci.start(tls), keyVault.start(tls), receiver.start(tls)]);
+
+  const signingSecret = `whsec_${randomBytes(32).toString("base64")}`;
+  const env: Record<string, string> = {
+    CIRCLECI_TOKEN: world.circleci.token,
+    CIRCLECI_ORG_ID: world.circleci.org.id,
+    CIRCLECI_API_URL: `${circleci.url}/api/v2`,
+    ...directory.environment,
+    KEY_VAULT_URL: keyVault.url,
+    NODE_EXTRA_CA_CERTS: tls.caPath,
+    OPS_WEBHOOK_URL: receiver.urlFor("generic", "ops"),
+    OPS_WEBHOOK_SECRET: signingSecret,
+    SLACK_WEBHOOK_URL: receiver.urlFor("slack", "platform-slack", `/T000/B000/${randomBytes(12).toString("hex")}`),
+    TEAMS_WEBHOOK_URL: receiver.urlFor("teams", "platform-teams", `/workflows/${randomBytes(12).toString("hex")}`),
+  };
+  return {
+    tls,
+    log,
+    circleci,
+    directory,
+    keyVault,
+    receiver,
+    env,
+    signingSecret,
+    close: async () => {
+      await Promise.all([circleci.close(), directory.close(), keyVault.close(), receiver.close()]);
+    },
+  };
+}

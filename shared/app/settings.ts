@@ -1,0 +1,78 @@
+import { BadInputError } from "./errors.js";
+import { z } from "zod";
+
+/** Settings of contract §1, read from the environment (Function App settings, local.settings.json, the shell). */
+export interface Settings {
+  circleci: { token?: string; orgId?: string; apiUrl: string };
+  tenantId?: string;
+  graphUrl: string;
+  keyVaultUrl?: string;
+  policyPath: string;
+  schedule: string;
+  storageConnection?: string;
+  stateDir: string;
+  authorityHost: string;
+}
+
+export class SettingsError extends BadInputError {
+  constructor(issues: string[]) {
+    super("settings", issues);
+    this.name = "SettingsError";
+  }
+}
+
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "expected a UUID");
+const httpsUrl = z
+  .string()
+  .url("expected a URL")
+  .refine((u) => u.startsWith("https://"), "expected an https:// URL")
+  .transform((u) => u.replace(/\/+$/, ""));
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  CIRCLECI_TOKEN: optional(z.string().min(1)),
+  CIRCLECI_ORG_ID: optional(uuid),
+  CIRCLECI_API_URL: optional(httpsUrl),
+  AZURE_TENANT_ID: optional(uuid),
+  GRAPH_API_URL: optional(httpsUrl),
+  KEY_VAULT_URL: optional(httpsUrl),
+  WATCHDOG_POLICY: optional(z.string().min(1)),
+  WATCHDOG_SCHEDULE: optional(z.string().regex(/^\S+( \S+){5}$/, "expected a six-field NCRONTAB expression")),
+  AzureWebJobsStorage: optional(z.string().min(1)),
+  WATCHDOG_STATE_DIR: optional(z.string().min(1)),
+  AZURE_AUTHORITY_HOST: optional(httpsUrl),
+});
+
+/**
+ * Parses settings from an environment. Errors name the setting and never echo its value (a token or
+ * connection string could be in it).
+ */
+export function readSettings(env: Record<string, string | undefined>): Settings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    circleci: { token: e.CIRCLECI_TOKEN, orgId: e.CIRCLECI_ORG_ID, apiUrl: e.CIRCLECI_API_URL ?? "https://circleci.com/api/v2" },
+    tenantId: e.AZURE_TENANT_ID,
+    graphUrl: e.GRAPH_API_URL ?? "https://graph.microsoft.com",
+    keyVaultUrl: e.KEY_VAULT_URL,
+    policyPath: e.WATCHDOG_POLICY ?? "watchdog.policy.yaml",
+    schedule: e.WATCHDOG_SCHEDULE ?? "0 0 * * * *",
+    storageConnection: e.AzureWebJobsStorage,
+    stateDir: e.WATCHDOG_STATE_DIR ?? ".watchdog",
+    authorityHost: (e.AZURE_AUTHORITY_HOST ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
+  };
+}
+
+/** The settings a policy needs: CircleCI and the tenant always, the vault once anything rotates. */
+export function requireSettingsFor(settings: Settings, needs: { vault: boolean }): void {
+  const missing: string[] = [];
+  if (!settings.circleci.token) missing.push("CIRCLECI_TOKEN: required (CircleCI personal API token)");
+  if (!settings.circleci.orgId) missing.push("CIRCLECI_ORG_ID: required (CircleCI organization id, a UUID)");
+  if (!settings.tenantId) missing.push("AZURE_TENANT_ID: required (Entra tenant of the managed apps)");
+  if (needs.vault && !settings.keyVaultUrl) missing.push("KEY_VAULT_URL: required because a credential has action: rotate");
+  if (missing.length > 0) throw new SettingsError(missing);
+}

@@ -1,0 +1,146 @@
+import pLimit from "p-limit";
+import type { Policy } from "../domain/policy/index.js";
+import type { CiContext, CiVariable, EntraApp, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
+import type { CiSecretStore } from "../ports/ci-secret-store.js";
+import type { Directory } from "../ports/directory.js";
+import type { Vault } from "../ports/vault.js";
+
+export interface InventorySources {
+  ci: CiSecretStore;
+  directory: Directory;
+  /** Absent when no KEY_VAULT_URL is configured. */
+  vault?: Vault;
+}
+
+export type InventoryProgress =
+  | { phase: "contexts"; done: number; total: number }
+  | { phase: "projects"; done: number; total: number }
+  | { phase: "entra"; apps: number }
+  | { phase: "keyvault"; secrets: number };
+
+export interface InventoryOptions {
+  now: Date;
+  /** Context and project reads in flight at once (the adapters also bound their own requests). */
+  concurrency?: number;
+  onProgress?: (progress: InventoryProgress) => void;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The project slugs to read: the policy's list, every project a credential binds, and (optionally) the followed ones. */
+async function projectSlugs(policy: Policy, ci: CiSecretStore, errors: SourceError[]): Promise<string[]> {
+  const slugs = new Set<string>(policy.inventory.projects);
+  for (const credential of policy.credentials) {
+    if ("project" in credential.circleci && credential.circleci.project) slugs.add(credential.circleci.project);
+  }
+  if (policy.inventory.followedProjects) {
+    try {
+      for (const slug of await ci.listFollowedProjects()) slugs.add(slug);
+    } catch (error) {
+      errors.push({ source: "circleci", where: "followed projects", message: describe(error) });
+    }
+  }
+  return [...slugs].sort();
+}
+
+/** Each item once, by key: a paging quirk that repeats an item must not make us read it twice. */
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Reads every source into one normalized snapshot. CircleCI contexts and projects are read side by side
+ * (a project never waits for the context listing), each listing through one bounded pool, and Graph and
+ * Key Vault in parallel with them; the adapters pace their own requests to each API's limits. A source
+ * that fails is recorded in `errors` and the rest is still read: the plan then knows the snapshot is
+ * incomplete and removes nothing on it.
+ */
+export async function takeInventory(sources: InventorySources, policy: Policy, options: InventoryOptions): Promise<Snapshot> {
+  const errors: SourceError[] = [];
+  const limit = pLimit(options.concurrency ?? 8);
+  const fail = (source: SourceName, where: string) => (error: unknown) => {
+    errors.push({ source, where, message: describe(error) });
+  };
+
+  /** Every variable of each scope, read through the shared pool; a scope that fails is recorded and yields none. */
+  const readEach = <T>(scopes: T[], where: (scope: T) => string, read: (scope: T) => Promise<CiVariable[]>, phase: "contexts" | "projects") => {
+    let done = 0;
+    return Promise.all(
+      scopes.map((scope) =>
+        limit(async () => {
+          try {
+            return await read(scope);
+          } catch (error) {
+            fail("circleci", where(scope))(error);
+            return [] as CiVariable[];
+          } finally {
+            options.onProgress?.({ phase, done: ++done, total: scopes.length });
+          }
+        }),
+      ),
+    ).then((lists) => lists.flat());
+  };
+
+  const contextsRead = (async () => {
+    let contexts: CiContext[] = [];
+    try {
+      contexts = uniqueBy(await sources.ci.listContexts(), (c) => c.id);
+    } catch (error) {
+      fail("circleci", "contexts")(error);
+    }
+    const variables = await readEach(contexts, (c) => `context ${c.name}`, (c) => sources.ci.listContextVariables(c), "contexts");
+    return { contexts, variables };
+  })();
+
+  const projectsRead = (async () => {
+    const projects = await projectSlugs(policy, sources.ci, errors);
+    const variables = await readEach(projects, (slug) => `project ${slug}`, (slug) => sources.ci.listProjectVariables(slug), "projects");
+    return { projects, variables };
+  })();
+
+  const circleci = Promise.all([contextsRead, projectsRead]).then(([c, p]) => ({
+    contexts: c.contexts,
+    variables: [...c.variables, ...p.variables],
+    projects: p.projects,
+  }));
+
+  const entra = (async () => {
+    try {
+      const apps = await sources.directory.listApplications();
+      options.onProgress?.({ phase: "entra", apps: apps.length });
+      return apps;
+    } catch (error) {
+      fail("entra", "applications")(error);
+      return [] as EntraApp[];
+    }
+  })();
+
+  const keyVault = (async () => {
+    if (!sources.vault) return null;
+    try {
+      const secrets = await sources.vault.listSecrets();
+      options.onProgress?.({ phase: "keyvault", secrets: secrets.length });
+      return { secrets };
+    } catch (error) {
+      fail("keyvault", "secrets")(error);
+      return { secrets: [] as VaultSecretInfo[] };
+    }
+  })();
+
+  const [ci, apps, vault] = await Promise.all([circleci, entra, keyVault]);
+  return {
+    takenAt: options.now.toISOString(),
+    circleci: ci,
+    entra: { apps },
+    keyVault: vault,
+    errors,
+  };
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../sandbox/start.js";
+import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
+import type { WorldSpec } from "../sandbox/world/spec.js";
+import { runBuiltCli, type CliRun } from "./support/cli.js";
+import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+
+// The CLI as a user runs it: `dist/cli.js` in a child process, configured only by its environment.
+describe("watchdog CLI against the sandbox world", () => {
+  const now = new Date();
+  let world: WorldSpec;
+  let sandbox: Sandbox;
+  let dir: string;
+  let env: Record<string, string>;
+  let secrets: string[];
+  const outputs: CliRun[] = [];
+
+  const cli = async (args: string[], extraEnv: Record<string, string> = {}) => {
+    const run = await runBuiltCli(args, { ...env, ...extraEnv });
+    outputs.push(run);
+    return run;
+  };
+  const writes = () => sandbox.log.entries.filter((e) => e.method !== "GET" && !(e.emulator === "entra" && e.path.endsWith("/token")));
+
+  beforeAll(async () => {
+    world = demoWorld(now);
+    sandbox = await startSandbox(world, { circlePageSize: 4, graphPageSize: 3, vaultPageSize: 2 });
+    dir = mkdtempSync(join(tmpdir(), "watchdog-cli-"));
+    writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
+    env = { ...sandbox.env, WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: join(dir, "state") };
+    secrets = secretValuesOf(world, [sandbox.signingSecret, new URL(sandbox.env.SLACK_WEBHOOK_URL!).pathname.split("/").pop()!]);
+  });
+  afterAll(() => sandbox.close());
+
+  it("plan --json prints a plan valid against the published schema, with the seeded day counts, and writes nothing", async () => {
+    sandbox.log.clear();
+    const run = await cli(["plan", "--json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as { findings: Array<{ id: string; daysLeft?: number; kind: string }>; steps: Array<{ kind: string; credential: string }>; complete: boolean };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync("schemas/plan.schema.json", "utf8")) as object);
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    expect(plan.complete).toBe(true);
+    const days = Object.fromEntries(plan.findings.filter((f) => f.daysLeft !== undefined).map((f) => [f.id, f.daysLeft]));
+    expect(days).toMatchObject({
+      "expiring:prod-deploy": 10,
+      "expiring:staging-deploy": 3,
+      "expiring:data-pipeline": 25,
+      "expired:legacy-reports": -6,
+    });
+    expect(days[`expired:entra:${demoIds.apps.marketingSite}:${world.entra.applications.find((a) => a.appId === demoIds.apps.marketingSite)!.passwordCredentials[0]!.keyId}`]).toBe(-32);
+    expect(plan.steps.map((s) => `${s.kind} ${s.credential}`).sort()).toEqual(["rotate prod-deploy", "rotate staging-deploy"]);
+    // Paging was exercised on every API (small page sizes) and nothing was written anywhere.
+    expect(sandbox.log.count((e) => e.route === "context.list")).toBeGreaterThan(1);
+    expect(writes()).toEqual([]);
+  });
+
+  it("run delivers each alert once to every sink, signed, and a second run (a new process on the same state) sends nothing again", async () => {
+    const first = await cli(["run"]);
+    expect(first.code, first.stderr).toBe(0);
+    const received = sandbox.receiver.received.length;
+    const generic = sandbox.receiver.received.filter((h) => h.kind === "generic");
+    expect(generic.length).toBeGreaterThan(5);
+    expect(sandbox.receiver.received.filter((h) => h.kind === "slack")).toHaveLength(generic.length);
+    expect(sandbox.receiver.received.filter((h) => h.kind === "teams")).toHaveLength(generic.length);
+    const verifier = new Webhook(sandbox.signingSecret);
+    for (const hook of generic) expect(() => verifier.verify(hook.rawBody, hook.headers as Record<string, string>)).not.toThrow();
+    const titles = generic.map((h) => (h.body as { data: { title: string } }).data.title);
+    expect(titles).toContain("prod-deploy: client secret expires in 10 days (within 14 days)");
+    expect(new Set(generic.map((h) => h.headers["webhook-id"])).size).toBe(generic.length);
+    expect(first.stdout).toContain(`ALERTS: ${generic.length} raised, ${received} delivered`);
+
+    const second = await cli(["run"]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(sandbox.receiver.received.length).toBe(received);
+    expect(second.stdout).toContain("ALERTS: 0 raised, 0 delivered");
+  });
+
+  it("inventory --json lists what was found, metadata only", async () => {
+    const run = await cli(["inventory", "--json"]);
+    expect(run.code).toBe(0);
+    const snapshot = JSON.parse(run.stdout) as { circleci: { contexts: unknown[]; variables: unknown[] }; entra: { apps: unknown[] }; keyVault: { secrets: unknown[] } };
+    expect(snapshot.circleci.contexts).toHaveLength(world.circleci.contexts.length);
+    expect(snapshot.circleci.variables).toHaveLength(world.circleci.contexts.reduce((n, c) => n + c.variables.length, 0) + 5);
+    expect(snapshot.entra.apps).toHaveLength(world.entra.applications.length);
+    expect(snapshot.keyVault.secrets).toHaveLength(world.keyVault.secrets.length);
+  });
+
+  it("a bad policy exits 2 naming each path, and makes no request at all", async () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, demoPolicyYaml.replace("validityDays: 90", 'validityDays: "ninety"').replace("maxAgeDays: 90", "maxAgeDays: 90\n  colour: blue"));
+    sandbox.log.clear();
+    const run = await cli(["run"], { WATCHDOG_POLICY: bad });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("credentials[0].rotation.validityDays: expected a number");
+    expect(run.stderr).toContain(`inventory: unknown key "colour"`);
+    expect(sandbox.log.entries).toEqual([]);
+    const check = await cli(["check-policy", bad]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain("credentials[0].rotation.validityDays");
+  });
+
+  it("bad settings exit 2 naming the setting without echoing its value, and make no request", async () => {
+    sandbox.log.clear();
+    const wrongOrg = await cli(["plan"], { CIRCLECI_ORG_ID: "acme-not-a-uuid-canary" });
+    expect(wrongOrg.code).toBe(2);
+    expect(wrongOrg.stderr).toContain("CIRCLECI_ORG_ID: expected a UUID");
+    expect(wrongOrg.stderr).not.toContain("acme-not-a-uuid-canary");
+    const noVault = await cli(["plan"], { KEY_VAULT_URL: "" });
+    expect(noVault.code).toBe(2);
+    expect(noVault.stderr).toContain("KEY_VAULT_URL: required because a credential has action: rotate");
+    const badArgs = await cli(["plan", "--no-such-flag"]);
+    expect(badArgs.code).toBe(2);
+    expect(sandbox.log.entries).toEqual([]);
+  });
+
+  it("check-policy accepts the demo policy", async () => {
+    const run = await cli(["check-policy"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("valid — 4 credentials, 3 webhooks");
+  });
+
+  it("no secret value reached stdout, stderr or the state directory in any of the runs above", () => {
+    expect(outputs.length).toBeGreaterThanOrEqual(8);
+    expect(secrets.length).toBeGreaterThan(30);
+    const printed = outputs.map((o) => o.stdout + o.stderr).join("\n");
+    expect(leakedSecrets(printed, secrets)).toEqual([]);
+    const stateDir = join(dir, "state");
+    const state = readdirSync(stateDir).map((f) => readFileSync(join(stateDir, f), "utf8")).join("\n");
+    expect(state.length).toBeGreaterThan(100);
+    expect(leakedSecrets(state, secrets)).toEqual([]);
+  });
+});

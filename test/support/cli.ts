@@ -1,0 +1,21 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (`dist/cli.js`, what `npx watchdog` runs) with exactly the given environment. */
+export function runBuiltCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", fail);
+    child.on("exit", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
