@@ -13,7 +13,7 @@ import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
 import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
 
-const timer: Timer = { isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 
 describe("Azure Functions handlers, called as the host would", () => {
   let sandbox: Sandbox;

@@ -19,9 +19,16 @@ export function buildAdapters(settings: Settings, needs: { vault: boolean }, cre
   const directory = createGraphDirectory({ graphUrl: settings.graphUrl, credential });
   const vault = settings.keyVaultUrl ? createKeyVault({ vaultUrl: settings.keyVaultUrl, credential }) : undefined;
   const tester = createEntraSecretTester({ authorityHost: settings.authorityHost });
+  const identity = settings.storageIdentity;
   const state = settings.storageConnection
     ? createAzureStateStore({ connectionString: settings.storageConnection })
-    : createLocalStateStore({ dir: settings.stateDir });
-  const queue = settings.storageConnection ? createAzureJobQueue({ connectionString: settings.storageConnection }) : undefined;
+    : identity
+      ? createAzureStateStore({ tableServiceUri: identity.tableServiceUri, credential })
+      : createLocalStateStore({ dir: settings.stateDir });
+  const queue = settings.storageConnection
+    ? createAzureJobQueue({ connectionString: settings.storageConnection })
+    : identity
+      ? createAzureJobQueue({ queueServiceUri: identity.queueServiceUri, credential })
+      : undefined;
   return { ci, directory, vault, tester, state, queue, notifier: createWebhookNotifier() };
 }

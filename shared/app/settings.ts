@@ -1,3 +1,4 @@
+import { identityStorageEndpoints, type IdentityStorageEndpoints } from "../adapters/state/azure/index.js";
 import { BadInputError } from "./errors.js";
 import { z } from "zod";
 
@@ -10,6 +11,8 @@ export interface Settings {
   policyPath: string;
   schedule: string;
   storageConnection?: string;
+  /** Identity-based storage (AzureWebJobsStorage__accountName / __tableServiceUri + __queueServiceUri), used with the managed identity. */
+  storageIdentity?: IdentityStorageEndpoints;
   stateDir: string;
   authorityHost: string;
 }
@@ -54,6 +57,12 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     throw new SettingsError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const e = parsed.data;
+  let storageIdentity: IdentityStorageEndpoints | undefined;
+  try {
+    storageIdentity = e.AzureWebJobsStorage ? undefined : identityStorageEndpoints(env);
+  } catch (error) {
+    throw new SettingsError([error instanceof Error ? error.message : String(error)]);
+  }
   return {
     circleci: { token: e.CIRCLECI_TOKEN, orgId: e.CIRCLECI_ORG_ID, apiUrl: e.CIRCLECI_API_URL ?? "https://circleci.com/api/v2" },
     tenantId: e.AZURE_TENANT_ID,
@@ -62,6 +71,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     policyPath: e.WATCHDOG_POLICY ?? "watchdog.policy.yaml",
     schedule: e.WATCHDOG_SCHEDULE ?? "0 0 * * * *",
     storageConnection: e.AzureWebJobsStorage,
+    storageIdentity,
     stateDir: e.WATCHDOG_STATE_DIR ?? ".watchdog",
     authorityHost: (e.AZURE_AUTHORITY_HOST ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
   };

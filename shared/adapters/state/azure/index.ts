@@ -3,4 +3,4 @@ export type { AzureStateStoreOptions } from "./azure-state-store.js";
 export type { TableConnection } from "./table-client.js";
 export { StateStoreError } from "./azure-errors.js";
 export { StorageConnectionError, storageEndpoint, isLoopbackHost } from "./storage-connection.js";
-export { identityStorageEndpoints } from "./identity-endpoints.js";
+export { identityStorageEndpoints, type IdentityStorageEndpoints } from "./identity-endpoints.js";
