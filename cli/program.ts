@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { BadInputError } from "../shared/app/errors.js";
 import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
@@ -56,6 +57,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const watchdog = await openWatchdog(io.env);
       const snapshot = await watchdog.inventory({ onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(snapshot) : formatInventory(snapshot));
+    });
+
+  program
+    .command("report")
+    .description("the HTML status page: totals, a 90-day expiry timeline, every credential, the latest audit events")
+    .option("--html <file>", "write the page to this file (default: stdout)")
+    .action(async (options: { html?: string }) => {
+      const watchdog = await openWatchdog(io.env);
+      const page = await watchdog.report();
+      if (options.html) {
+        await writeFile(options.html, page);
+        io.stdout.write(`wrote ${options.html} (${Buffer.byteLength(page)} bytes)\n`);
+      } else {
+        io.stdout.write(page);
+      }
     });
 
   program

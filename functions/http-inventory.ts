@@ -1,4 +1,4 @@
-import azureFunctions, { type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { openWatchdog } from "../shared/app/watchdog.js";
 import { errorResponse } from "../shared/app/http-errors.js";
 
@@ -19,4 +19,4 @@ export const inventoryRegistration: HttpFunctionOptions = {
   handler: inventoryHandler,
 };
 
-azureFunctions.app.http("inventory", inventoryRegistration);
+app.http("inventory", inventoryRegistration);

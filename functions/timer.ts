@@ -1,4 +1,4 @@
-import azureFunctions, { type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
+import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
 import { openWatchdog } from "../shared/app/watchdog.js";
 import { summarizeCycle } from "../shared/app/summary.js";
 
@@ -20,4 +20,4 @@ export const timerRegistration: TimerFunctionOptions = {
   handler: watchdogTimer,
 };
 
-azureFunctions.app.timer("watchdog", timerRegistration);
+app.timer("watchdog", timerRegistration);

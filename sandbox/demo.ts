@@ -76,6 +76,10 @@ async function main(): Promise<void> {
     console.log(`\n(watchdog exited with ${code})\n`);
 
     printDeliveries(sandbox.receiver.received, sandbox.signingSecret);
+
+    console.log(bold("\n$ watchdog report --html " + join(demoDir, "report.html")));
+    await runWatchdog(["report", "--html", join(demoDir, "report.html")], env);
+    console.log("Open it in a browser: one self-contained page (no external requests), with a 90-day expiry timeline.");
     process.exitCode = code;
   } finally {
     await sandbox.close();

@@ -91,3 +91,21 @@ describe("Azure Functions handlers, called as the host would", () => {
     expect(leakedSecrets(logs.join("\n"), secrets)).toEqual([]);
   });
 });
+
+describe("the bundled function entries (package.json main: dist/functions/*.js)", () => {
+  it("each loads as CommonJS under plain node and registers its function with @azure/functions", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { readdirSync } = await import("node:fs");
+    const entries = readdirSync("dist/functions").filter((f) => f.endsWith(".js"));
+    expect(entries.sort()).toEqual(["http-inventory.js", "http-plan.js", "http-report.js", "timer.js"]);
+    const registered: string[] = [];
+    for (const entry of entries) {
+      // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
+      const result = spawnSync(process.execPath, ["-e", `require("./dist/functions/${entry}")`], { encoding: "utf8" });
+      expect(result.status, result.stderr).toBe(0);
+      const match = /Skipping call to register function "([^"]+)"/.exec(result.stderr + result.stdout);
+      registered.push(match?.[1] ?? `(none from ${entry})`);
+    }
+    expect(registered.sort()).toEqual(["inventory", "plan", "report", "watchdog"]);
+  });
+});

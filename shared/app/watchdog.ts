@@ -4,6 +4,7 @@ import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
 import { runCycle, type CycleReport } from "../engine/cycle.js";
+import { auditLimit, renderReport } from "../report/index.js";
 import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
 import { buildAdapters, type Adapters } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
@@ -23,6 +24,8 @@ export interface Watchdog {
   inventory(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Snapshot>;
   plan(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Plan>;
   run(options: { dryRun: boolean; actor: string; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
+  /** The HTML status page (GET /api/report, `watchdog report`). */
+  report(): Promise<string>;
 }
 
 /**
@@ -49,6 +52,12 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       return buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });
     },
     run: (opts) => runCycle({ adapters, policy }, { ...opts, now }),
+    async report() {
+      const snapshot = await inventory();
+      const plan = buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });
+      const audit = await adapters.state.listAudit(auditLimit);
+      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays });
+    },
   };
 }
 

@@ -1,0 +1,25 @@
+import type { Plan } from "../domain/finding.js";
+import type { AuditEntry } from "../ports/state-store.js";
+
+/** Stages of an OIDC migration (architecture: planned -> federated -> waiting -> retired, or rolled-back). */
+export type MigrationStage = "planned" | "federated" | "waiting" | "retired" | "rolled-back";
+
+/** What the rotation and migration journals say of one credential; filled by the rotation/migration work. */
+export interface CredentialProgress {
+  /** Journal state of the credential's rotation ("minted", "stored", "pushed", …); "retired" means it finished. */
+  rotation?: string;
+  migration?: MigrationStage;
+}
+
+export interface ReportInput {
+  plan: Plan;
+  /** Newest first, as StateStore.listAudit returns them; the page shows at most `auditLimit`. */
+  audit: readonly AuditEntry[];
+  /** When the page is rendered: the header's time and the audit list's "… ago". */
+  now: Date;
+  title?: string;
+  /** The policy's alerts.thresholdsDays: one "within N days" total and one dashed line on the chart each. */
+  thresholdsDays?: readonly number[];
+  /** By credential name (WatchedCredential.credential). */
+  states?: Readonly<Record<string, CredentialProgress>>;
+}
