@@ -1,0 +1,44 @@
+/** The rotation state machine: journal, decisions and reconciliation (pure; the engine does the I/O). */
+export {
+  historyLimit,
+  isTerminal,
+  parseJournal,
+  rotationJournalSchema,
+  rotationStates,
+  rotationSteps,
+  stateIndex,
+  type CiTarget,
+  type RotationHistoryEntry,
+  type RotationJournal,
+  type RotationState,
+  type RotationStep,
+  type RotationTrigger,
+  type StepOutcome,
+} from "./journal.js";
+export {
+  isMintedBy,
+  managedByWatchdog,
+  parseRotationDisplayName,
+  rotationDisplayName,
+  rotationDisplayNamePrefix,
+  rotationIdPattern,
+  rotationVaultTags,
+  sameKeyId,
+  type RotationVaultTags,
+} from "./markers.js";
+export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
+export { reconcile, type ObservedVersion, type ObservedWorld, type Reconciliation } from "./reconcile.js";
+export { checkBeforeRetire, chooseRetirement, type RetireCheck } from "./retirement.js";
+export { previewRotation, type RotationPreview } from "./preview.js";
+export {
+  addHistory,
+  recordFailure,
+  recordIntent,
+  recordMinted,
+  recordPushed,
+  recordRetired,
+  recordStored,
+  recordVerified,
+  startJournal,
+  type StartInput,
+} from "./transitions.js";

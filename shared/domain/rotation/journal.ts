@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+/**
+ * The rotation journal: one record per credential (state table `journal`, key = credential name) that
+ * says how far the current rotation got. It holds ids, versions and times only — never a value.
+ *
+ * States, each the last step that is known to have completed:
+ *   started  — the "before" picture is taken (app, CircleCI target, what to retire later)
+ *   minted   — Graph addPassword returned the new password (its value lives only in that run's memory)
+ *   stored   — the value is a Key Vault version tagged with the rotation id and key id
+ *   verified — a token was acquired with the new value (before it goes to CircleCI: see README of the engine)
+ *   pushed   — CircleCI holds the new value; the overlap starts
+ *   retired  — the old password is removed and the old Key Vault versions disabled (terminal)
+ */
+export const rotationStates = ["started", "minted", "stored", "verified", "pushed", "retired"] as const;
+export type RotationState = (typeof rotationStates)[number];
+
+/** What a run does; `reconcile` is the look at the world after an uncertain outcome. */
+export const rotationSteps = ["start", "reconcile", "mint", "store", "verify", "push", "retire"] as const;
+export type RotationStep = (typeof rotationSteps)[number];
+
+export const stepOutcomes = ["intent", "done", "failed", "skipped"] as const;
+export type StepOutcome = (typeof stepOutcomes)[number];
+
+export const rotationTriggers = ["plan", "manual"] as const;
+export type RotationTrigger = (typeof rotationTriggers)[number];
+
+/** Completed-step order: a state at index i means steps up to i are done. */
+export function stateIndex(state: RotationState): number {
+  return rotationStates.indexOf(state);
+}
+
+export const isTerminal = (state: RotationState): boolean => state === "retired";
+
+const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const historyEntrySchema = z.object({
+  at: z.string(),
+  rotationId: z.string(),
+  step: z.enum(rotationSteps),
+  outcome: z.enum(stepOutcomes),
+  /** Ids and short facts only ("keyId", "version", "message" of a failure). */
+  details: z.record(z.string(), detailValue).optional(),
+});
+export type RotationHistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const ciTargetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("context"), context: z.string(), contextId: z.string(), variable: z.string() }),
+  z.object({ kind: z.literal("project"), project: z.string(), variable: z.string() }),
+]);
+export type CiTarget = z.infer<typeof ciTargetSchema>;
+
+export const rotationJournalSchema = z.object({
+  schema: z.literal(1),
+  credential: z.string(),
+  rotationId: z.string(),
+  trigger: z.enum(rotationTriggers),
+  reason: z.string(),
+  actor: z.string(),
+  state: z.enum(rotationStates),
+  /** A step whose intent is recorded but whose outcome is not: its external call may or may not have happened. */
+  pending: z.object({ step: z.enum(rotationSteps), since: z.string() }).nullable(),
+  /** The last failure of this rotation; cleared once a later run has looked at the world again. */
+  lastFailure: z.object({ step: z.enum(rotationSteps), message: z.string(), at: z.string() }).nullable(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  app: z.object({ appId: z.string(), objectId: z.string() }),
+  vault: z.object({ secretName: z.string() }),
+  ci: ciTargetSchema,
+  /** Chosen at start: the passwords CircleCI may still be using and the Key Vault versions that held them. */
+  retire: z.object({ keyIds: z.array(z.string()), versions: z.array(z.string()), note: z.string().optional() }),
+  /** The new password (key id and expiry; the value is never journaled). */
+  minted: z.object({ keyId: z.string(), endDateTime: z.string() }).nullable(),
+  /** The Key Vault version that holds the new value. */
+  stored: z.object({ version: z.string() }).nullable(),
+  verifiedAt: z.string().nullable(),
+  pushedAt: z.string().nullable(),
+  retiredAt: z.string().nullable(),
+  /** Newest last, at most `historyLimit` entries, carried over from earlier rotations of the credential. */
+  history: z.array(historyEntrySchema),
+});
+export type RotationJournal = z.infer<typeof rotationJournalSchema>;
+
+export const historyLimit = 60;
+
+/** Parses a stored journal record; the error names the credential and the fields that are wrong. */
+export function parseJournal(credential: string, value: unknown): { ok: true; journal: RotationJournal } | { ok: false; message: string } {
+  const parsed = rotationJournalSchema.safeParse(value);
+  if (parsed.success) return { ok: true, journal: parsed.data };
+  const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
+  return { ok: false, message: `journal record of ${credential} is unreadable: ${issues}` };
+}

@@ -1,0 +1,48 @@
+import type { PolicyCredential, RotateCredential } from "../../domain/policy/index.js";
+import type { WatchdogPorts } from "../../ports/index.js";
+import type { Vault } from "../../ports/vault.js";
+
+/** How long the new secret is retried against the token endpoint while Entra propagates it. */
+export interface TestRetryOptions {
+  /** Token requests in all (default 8). */
+  attempts?: number;
+  /** First wait between attempts, doubling (default 1 s). */
+  minDelayMs?: number;
+  /** Longest wait between attempts (default 15 s): 8 attempts span about a minute. */
+  maxDelayMs?: number;
+}
+
+export interface RotateOptions {
+  /** The Entra tenant of the app (AZURE_TENANT_ID). */
+  tenantId: string;
+  /** The clock: every timestamp and every due time comes from it. */
+  now: () => Date;
+  /** Who asked: "timer", "cli:<user>", "http:<principal>", "queue". */
+  actor: string;
+  /** A person asked (CLI, HTTP): start even if the last rotation is recent. */
+  manual: boolean;
+  /** The cycle's inventory read every source. Retiring needs it; manual calls without an inventory pass false. */
+  snapshotComplete: boolean;
+  /** Why the rotation starts (the plan step's reason); kept in the journal. */
+  reason?: string;
+  /** Rotation ids for new rotations (default: a random UUID). */
+  newRotationId?: () => string;
+  testRetry?: TestRetryOptions;
+  lease?: { ttlMs?: number; holderId?: string };
+}
+
+export const defaultTestRetry: Required<TestRetryOptions> = { attempts: 8, minDelayMs: 1_000, maxDelayMs: 15_000 };
+
+/** The ports a rotation needs, the vault among them (optional in WatchdogPorts). */
+export type RotationPorts = Pick<WatchdogPorts, "ci" | "directory" | "tester" | "state"> & { vault: Vault };
+
+/** Why this credential cannot be rotated at all, or null. */
+export function rotationPrecondition(ports: WatchdogPorts, credential: PolicyCredential): string | null {
+  if (credential.action !== "rotate") return `credential ${credential.name} has action: ${credential.action}; only action: rotate credentials are rotated`;
+  if (!ports.vault) return `credential ${credential.name} rotates through Key Vault, but no vault is configured (KEY_VAULT_URL)`;
+  return null;
+}
+
+export function isRotateCredential(credential: PolicyCredential): credential is RotateCredential {
+  return credential.action === "rotate";
+}

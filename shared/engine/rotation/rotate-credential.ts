@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { nextAction } from "../../domain/rotation/index.js";
+import type { PolicyCredential, RotateCredential } from "../../domain/policy/index.js";
+import type { WatchdogPorts } from "../../ports/index.js";
+import { loadJournal } from "./journal-store.js";
+import { acquireLease, defaultLeaseTtlMs, releaseLease } from "./lease.js";
+import { isRotateCredential, rotationPrecondition, type RotateOptions, type RotationPorts } from "./options.js";
+import type { RotationOutcome, RotationResult } from "./outcome.js";
+import { LostTheRace, RotationRun, StepFailed } from "./run.js";
+import { mintPassword } from "./steps/mint.js";
+import { reconcileWithWorld } from "./steps/observe.js";
+import { pushToCircleci } from "./steps/push.js";
+import { retireOld } from "./steps/retire.js";
+import { startRotation } from "./steps/start.js";
+import { storeInVault } from "./steps/store.js";
+import { verifyNewSecret } from "./steps/verify.js";
+
+// A clean run takes at most start, mint, store, verify, push; a reconcile can send it back to mint once.
+const maxActionsPerRun = 16;
+
+const noCalls = { graph: 0, keyvault: 0, circleci: 0, entra: 0 };
+
+function nothingDone(credential: string): RotationResult {
+  return { credential, state: "none", steps: [], apiCalls: 0, apiCallsBySystem: { ...noCalls } };
+}
+
+function failed(credential: string, step: NonNullable<RotationResult["failure"]>["step"], message: string): RotationResult {
+  return { ...nothingDone(credential), failure: { step, message } };
+}
+
+function decisionContext(credential: RotateCredential, options: RotateOptions) {
+  return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation };
+}
+
+async function advance(run: RotationRun): Promise<RotationResult> {
+  run.handle = await loadJournal(run.ports.state, run.name);
+  for (let taken = 0; taken < maxActionsPerRun; taken++) {
+    const action = nextAction(run.handle.journal, { ...decisionContext(run.credential, run.options), valueInMemory: run.value !== undefined });
+    switch (action.kind) {
+      case "idle":
+        return run.result({ note: action.reason });
+      case "wait":
+        return run.result({ waitingUntil: action.until, note: `waiting: ${action.reason}` });
+      case "start":
+        await startRotation(run);
+        break;
+      case "reconcile":
+        await reconcileWithWorld(run, action.reason);
+        break;
+      case "mint":
+        await mintPassword(run);
+        break;
+      case "store":
+        await storeInVault(run);
+        break;
+      case "verify":
+        await verifyNewSecret(run);
+        break;
+      case "push":
+        await pushToCircleci(run);
+        break;
+      case "retire":
+        await retireOld(run);
+        if (run.journal.state === "retired") return run.result();
+        break;
+    }
+  }
+  return run.result({ failure: { step: run.handle.journal?.pending?.step ?? "journal", message: `no progress after ${maxActionsPerRun} actions in one run` } });
+}
+
+/**
+ * Advances one credential's rotation as far as it can in this run: starts one if none is in progress (and
+ * one is due or asked for), resumes the journal otherwise, and retires the old secret once the overlap has
+ * passed on a complete inventory. Never throws for a failing step: the result names the step and the error.
+ */
+export async function rotateCredential(ports: WatchdogPorts, credential: PolicyCredential, options: RotateOptions): Promise<RotationOutcome> {
+  const problem = rotationPrecondition(ports, credential);
+  if (problem || !isRotateCredential(credential) || !ports.vault) return failed(credential.name, "start", problem ?? "not a rotate credential");
+  const rotationPorts: RotationPorts = { ci: ports.ci, directory: ports.directory, tester: ports.tester, state: ports.state, vault: ports.vault };
+  const ttlMs = options.lease?.ttlMs ?? defaultLeaseTtlMs;
+  const holder = options.lease?.holderId ?? randomUUID();
+
+  // Most runs find nothing to do (the overlap lasts many cycles): they answer from the journal, without
+  // taking the lease or touching anything.
+  let peek;
+  try {
+    peek = await loadJournal(ports.state, credential.name);
+  } catch (error) {
+    return failed(credential.name, "journal", error instanceof Error ? error.message : String(error));
+  }
+  const planned = nextAction(peek.journal, { ...decisionContext(credential, options), valueInMemory: false });
+  if (planned.kind === "wait" || planned.kind === "idle") {
+    return {
+      ...nothingDone(credential.name),
+      ...(peek.journal ? { rotationId: peek.journal.rotationId, state: peek.journal.state } : {}),
+      ...(planned.kind === "wait" ? { waitingUntil: planned.until, note: `waiting: ${planned.reason}` } : { note: planned.reason }),
+    };
+  }
+
+  let attempt;
+  try {
+    attempt = await acquireLease(ports.state, credential.name, { holder, actor: options.actor, now: options.now(), ttlMs });
+  } catch (error) {
+    return failed(credential.name, "lease", `cannot take the rotation lease: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!attempt.acquired) {
+    return {
+      credential: credential.name,
+      busy: true,
+      heldBy: attempt.heldBy,
+      until: attempt.until,
+      message: `already rotating: ${credential.name} is held by ${attempt.heldBy} until ${attempt.until}`,
+    };
+  }
+
+  const run = new RotationRun(rotationPorts, credential, options, attempt.lease, ttlMs);
+  try {
+    return await advance(run);
+  } catch (error) {
+    if (error instanceof LostTheRace) {
+      return { credential: credential.name, busy: true, heldBy: "another run", message: `already rotating: ${error.message}` };
+    }
+    if (error instanceof StepFailed) return run.result({ failure: { step: error.step, message: error.message } });
+    const step = run.handle.journal?.pending?.step ?? "journal";
+    return run.result({ failure: { step, message: run.describe(error) } });
+  } finally {
+    // A run that lost the lease or the store leaves it to expire.
+    await releaseLease(ports.state, run.heldLease).catch(() => undefined);
+  }
+}
