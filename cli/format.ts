@@ -4,6 +4,8 @@ import type { Policy } from "../shared/domain/policy/index.js";
 import type { Snapshot } from "../shared/domain/snapshot.js";
 import type { CycleReport } from "../shared/engine/cycle.js";
 import type { InventoryProgress } from "../shared/engine/inventory.js";
+import { isBusy, type RotationOutcome } from "../shared/engine/rotation/index.js";
+import type { ManualRotation } from "../shared/app/watchdog.js";
 
 /** Human renderings for the terminal. Names only: nothing here ever holds a secret value. */
 
@@ -90,9 +92,35 @@ export function formatCycle(report: CycleReport): string {
     lines.push("DRY RUN: nothing was changed and no alert was sent.");
     return `${lines.join("\n")}\n`;
   }
+  if (report.rotations.length > 0) {
+    lines.push(`ROTATIONS (${report.rotations.length})`);
+    for (const outcome of report.rotations) lines.push(formatRotationOutcome(outcome).trimEnd());
+    lines.push("");
+  }
+  if (report.enqueued.length > 0) lines.push(`ENQUEUED on rotation-jobs: ${report.enqueued.join(", ")}`, "");
   lines.push(`ALERTS: ${report.alerts.raised.length} raised, ${report.alerts.sent} delivered, ${report.alerts.failed} delivery failures, ${report.alerts.pending} pending`);
   for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}`);
   for (const f of report.failures) lines.push(`FAILED ${f.step}: ${f.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatRotationOutcome(outcome: RotationOutcome): string {
+  if (isBusy(outcome)) return `  ${outcome.credential}: ${outcome.message}\n`;
+  const lines = [`  ${outcome.credential}: rotation ${outcome.rotationId ?? ""} is ${outcome.state}`.replace("  is", " is")];
+  for (const step of outcome.steps) lines.push(`    ${step.at}  ${step.step.padEnd(7)} ${step.outcome}${step.detail ? `  (${step.detail})` : ""}`);
+  if (outcome.waitingUntil) lines.push(`    the old secret stays valid until the overlap ends: retired from ${outcome.waitingUntil} on`);
+  if (outcome.note) lines.push(`    ${outcome.note}`);
+  if (outcome.failure) lines.push(`    FAILED at ${outcome.failure.step}: ${outcome.failure.message} (the next cycle resumes)`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatRotation(result: ManualRotation): string {
+  if (!result.dryRun) return formatRotationOutcome(result.outcome);
+  const p = result.plan;
+  const lines = [`  ${p.credential}: ${p.state}${p.busy ? ` — already rotating (${p.busy.heldBy} until ${p.busy.until})` : ""}`];
+  if (p.problem) lines.push(`    cannot rotate: ${p.problem}`);
+  if (p.wouldDo.length > 0) lines.push(`    would: ${p.wouldDo.join(" -> ")}`);
+  if (p.note) lines.push(`    ${p.note}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { BadInputError } from "../shared/app/errors.js";
 import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
-import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatProgress } from "./format.js";
+import { isBusy } from "../shared/engine/rotation/index.js";
+import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatProgress, formatRotation } from "./format.js";
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -57,6 +58,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const watchdog = await openWatchdog(io.env);
       const snapshot = await watchdog.inventory({ onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(snapshot) : formatInventory(snapshot));
+    });
+
+  program
+    .command("rotate")
+    .description("manual rotation of one policy credential (what POST /api/credentials/{name}/rotate does)")
+    .argument("<credential-name>", "a credential of the policy with action: rotate")
+    .option("--dry-run", "say what the rotation would do, change nothing")
+    .option("--json", "print the outcome as JSON")
+    .action(async (name: string, options: { dryRun?: boolean; json?: boolean }) => {
+      const watchdog = await openWatchdog(io.env);
+      const result = await watchdog.rotate(name, { actor: `cli:${io.env.USER ?? io.env.USERNAME ?? "unknown"}`, dryRun: options.dryRun === true });
+      io.stdout.write(options.json ? json(result.dryRun ? result.plan : result.outcome) : formatRotation(result));
+      if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
     });
 
   program

@@ -319,6 +319,18 @@ describe("unbound credentials", () => {
     expect(kinds(unboundApp, `entra:${otherApp}:k-x`)).toEqual(["expired/critical"]);
   });
 
+  it("treats the password a rotation superseded (older than the live one on a rotated app) as retiring, not as news", () => {
+    const passwords = [password("k-new", 90, { startedDaysAgo: 0, displayName: "watchdog-rotation:prod-deploy:r1" }), password("k-old", 10, { startedDaysAgo: 300, displayName: "CircleCI" })];
+    const p = plan(prodWorld(passwords, { vault: [vaultSecret("cci-prod-deploy", "k-new")] }), policy);
+    expect(credential(p, "prod-deploy")?.source.entra?.keyId).toBe("k-new");
+    expect(credential(p, `entra:${prodApp}:k-old`)).toMatchObject({ bound: false, retiring: true, status: "expiring" });
+    expect(findingsOf(p, `entra:${prodApp}:k-old`)).toEqual([]);
+    // A password newer than the live one is someone else's: it stays news.
+    const newer = [password("k-live", 90, { startedDaysAgo: 30 }), password("k-other", 10, { startedDaysAgo: 1, displayName: "manual" })];
+    const q = plan(prodWorld(newer, { vault: [vaultSecret("cci-prod-deploy", "k-live")] }), policy);
+    expect(kinds(q, `entra:${prodApp}:k-other`)).toEqual(["expiring/warning"]);
+  });
+
   it("lists every CircleCI variable no credential binds, with a pasteable snippet when long-lived", () => {
     const p = plan(
       prodWorld(undefined, {

@@ -15,6 +15,8 @@ export interface Settings {
   storageIdentity?: IdentityStorageEndpoints;
   stateDir: string;
   authorityHost: string;
+  /** More rotations than this in one cycle fan out to the rotation-jobs queue (needs AzureWebJobsStorage). */
+  fanOutAbove: number;
 }
 
 export class SettingsError extends BadInputError {
@@ -45,6 +47,7 @@ const envSchema = z.object({
   AzureWebJobsStorage: optional(z.string().min(1)),
   WATCHDOG_STATE_DIR: optional(z.string().min(1)),
   AZURE_AUTHORITY_HOST: optional(httpsUrl),
+  WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
 });
 
 /**
@@ -74,6 +77,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     storageIdentity,
     stateDir: e.WATCHDOG_STATE_DIR ?? ".watchdog",
     authorityHost: (e.AZURE_AUTHORITY_HOST ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
+    fanOutAbove: e.WATCHDOG_FANOUT_THRESHOLD ?? 10,
   };
 }
 

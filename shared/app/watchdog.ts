@@ -5,6 +5,8 @@ import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
 import { runCycle, type CycleReport } from "../engine/cycle.js";
 import { auditLimit, renderReport } from "../report/index.js";
+import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
+import { BadInputError } from "./errors.js";
 import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
 import { buildAdapters, type Adapters } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
@@ -26,6 +28,22 @@ export interface Watchdog {
   run(options: { dryRun: boolean; actor: string; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
   /** The HTML status page (GET /api/report, `watchdog report`). */
   report(): Promise<string>;
+  /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
+  rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean }): Promise<ManualRotation>;
+}
+
+export type ManualRotation = { dryRun: true; plan: RotationPlan } | { dryRun: false; outcome: RotationOutcome };
+
+/** The credential named does not exist in the policy, or is not one the watchdog rotates. */
+export class UnknownCredentialError extends BadInputError {
+  constructor(
+    readonly credential: string,
+    readonly reason: "not-found" | "not-rotated",
+    detail: string,
+  ) {
+    super("arguments", [detail]);
+    this.name = "UnknownCredentialError";
+  }
 }
 
 /**
@@ -51,7 +69,17 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       const snapshot = await inventory(opts);
       return buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });
     },
-    run: (opts) => runCycle({ adapters, policy }, { ...opts, now }),
+    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, fanOutAbove: settings.fanOutAbove }, { ...opts, now }),
+    async rotate(name, opts) {
+      const credential = policy.credentials.find((c) => c.name === name);
+      if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
+      if (credential.action !== "rotate") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: rotate credentials are rotated`);
+      const manual = opts.manual ?? true;
+      if (opts.dryRun) return { dryRun: true, plan: await planRotation(adapters.state, credential, { now: now(), manual, snapshotComplete: false }) };
+      // A manual rotation reads no inventory, so it never retires an old secret itself: the next cycle does, on a complete one.
+      const outcome = await rotateCredential(adapters, credential, { tenantId: settings.tenantId!, now, actor: opts.actor, manual, snapshotComplete: false });
+      return { dryRun: false, outcome };
+    },
     async report() {
       const snapshot = await inventory();
       const plan = buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });

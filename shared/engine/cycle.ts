@@ -1,5 +1,5 @@
 import type { Alert } from "../domain/alert.js";
-import { decideAlerts } from "../domain/alerts/index.js";
+import { decideAlerts, rotationFailedAlert, type AlertDecisions } from "../domain/alerts/index.js";
 import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
@@ -7,6 +7,8 @@ import type { WatchdogPorts } from "../ports/index.js";
 import type { WebhookSink } from "../ports/notifier.js";
 import { deliverPending, loadLedger, recordAlerts } from "./alerts/index.js";
 import { takeInventory, type InventoryProgress } from "./inventory.js";
+import { act, changedTheWorld } from "./act.js";
+import { isBusy, type RotationOutcome } from "./rotation/index.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -20,6 +22,10 @@ export interface CycleReport {
   dryRun: boolean;
   actor: string;
   plan: Plan;
+  /** What the act stage did to each credential with rotation work (empty on a dry run). */
+  rotations: RotationOutcome[];
+  /** Credentials handed to the rotation-jobs queue instead of rotated inline. */
+  enqueued: string[];
   alerts: {
     raised: Alert[];
     sent: number;
@@ -33,6 +39,10 @@ export interface CycleReport {
 export interface CycleDependencies {
   adapters: WatchdogPorts;
   policy: Policy;
+  /** AZURE_TENANT_ID: where new secrets are tested. */
+  tenantId: string;
+  /** More rotations than this fan out to the rotation-jobs queue (when one is configured). */
+  fanOutAbove: number;
 }
 
 export interface CycleOptions {
@@ -40,6 +50,26 @@ export interface CycleOptions {
   actor: string;
   now: () => Date;
   onProgress?: (p: InventoryProgress) => void;
+}
+
+/** A rotation-failed alert for each rotation that stopped on a failure this cycle. */
+function rotationFailureAlerts(rotations: RotationOutcome[], plan: Plan, now: Date): Pick<AlertDecisions, "raise"> {
+  const raise = [];
+  for (const outcome of rotations) {
+    if (isBusy(outcome) || !outcome.failure) continue;
+    const source = plan.credentials.find((c) => c.credential === outcome.credential)?.source ?? {};
+    raise.push(
+      rotationFailedAlert({
+        credential: outcome.credential,
+        rotationId: outcome.rotationId,
+        step: outcome.failure.step,
+        message: outcome.failure.message,
+        source,
+        now,
+      }),
+    );
+  }
+  return { raise };
 }
 
 function message(error: unknown): string {
@@ -66,24 +96,47 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     dryRun: options.dryRun,
     actor: options.actor,
     plan,
+    rotations: [],
+    enqueued: [],
     alerts: { raised: [], sent: 0, failed: 0, pending: 0, deliveries: [] },
     failures: [],
   };
   if (options.dryRun) return report;
 
+  try {
+    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove });
+    report.rotations = acted.rotations;
+    report.enqueued = acted.enqueued;
+    for (const skipped of acted.skipped) report.failures.push({ step: `rotate ${skipped.credential}`, message: skipped.reason });
+  } catch (error) {
+    report.failures.push({ step: "rotate", message: message(error) });
+  }
+
+  // Alerts speak of the world as it is after acting: a secret rotated a minute ago is not "expiring".
+  let alertPlan = plan;
+  if (report.rotations.some(changedTheWorld)) {
+    const after = await takeInventory(adapters, policy, { now: options.now() });
+    alertPlan = buildPlan(after, policy, options.now(), { vaultConfigured: adapters.vault !== undefined });
+  }
+
   const sinks = webhookSinks(policy);
   try {
     const ledger = await loadLedger(adapters.state);
     const decisions = decideAlerts({
-      credentials: plan.credentials,
-      findings: plan.findings,
+      credentials: alertPlan.credentials,
+      findings: alertPlan.findings,
       ledger,
       thresholdsDays: policy.alerts.thresholdsDays,
-      complete: plan.complete,
+      complete: alertPlan.complete,
       now: options.now(),
     });
-    await recordAlerts(adapters.state, decisions, sinks, options.now());
-    report.alerts.raised = decisions.raise;
+    const rotationAlerts = rotationFailureAlerts(report.rotations, plan, options.now());
+    for (const alert of rotationAlerts.raise) {
+      report.failures.push({ step: `rotate ${alert.credential}`, message: alert.title });
+    }
+    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise], ledger: decisions.ledger };
+    await recordAlerts(adapters.state, all, sinks, options.now());
+    report.alerts.raised = all.raise;
   } catch (error) {
     report.failures.push({ step: "alerts.record", message: message(error) });
   }

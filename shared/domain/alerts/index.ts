@@ -3,3 +3,4 @@ export { alertId, fnv1a128Hex } from "./alert-id.js";
 export type { LedgerChanges, LedgerEntry } from "./ledger.js";
 export { currentThreshold, normalizeThresholds } from "./thresholds.js";
 export { describeSink, redactUrlParts } from "./redact.js";
+export { rotationFailedAlert } from "./rotation-failed.js";

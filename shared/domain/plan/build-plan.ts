@@ -38,6 +38,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const accounting = {
     accountedKeys: new Set(bound.flatMap((evaluation) => (evaluation.accountsFor ? [evaluation.accountsFor] : []))),
     boundAppIds: new Set(policy.credentials.flatMap((credential) => (credential.entra ? [credential.entra.appId.toLowerCase()] : []))),
+    rotatedAppIds: new Set(policy.credentials.flatMap((credential) => (credential.action === "rotate" ? [credential.entra.appId.toLowerCase()] : []))),
     boundVariables: new Set(
       policy.credentials.map((credential) => {
         const binding = credential.circleci;

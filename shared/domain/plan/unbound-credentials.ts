@@ -16,6 +16,8 @@ export interface Accounting {
   accountedKeys: ReadonlySet<string>;
   /** Lower-cased app ids that some policy credential binds. */
   boundAppIds: ReadonlySet<string>;
+  /** Lower-cased app ids of `action: rotate` credentials. */
+  rotatedAppIds: ReadonlySet<string>;
   /** `circleci:…` keys of every variable some policy credential binds. */
   boundVariables: ReadonlySet<string>;
 }
@@ -86,10 +88,19 @@ function variableCredential(variable: CiVariable, inputs: PlanInputs): Contribut
 export function unboundCredentials(accounting: Accounting, inputs: PlanInputs): Contribution[] {
   const contributions: Contribution[] = [];
   for (const app of inputs.snapshot.apps) {
-    const appBound = accounting.boundAppIds.has(String(app.appId ?? "").toLowerCase());
+    const appId = String(app.appId ?? "");
+    const appBound = accounting.boundAppIds.has(appId.toLowerCase());
+    const isLive = (password: AppPassword) => accounting.accountedKeys.has(entraKey(appId, String(password.keyId ?? "")));
+    // On an app the watchdog rotates, once the live password is one a rotation minted, the passwords older than it
+    // were superseded and are removed when the overlap ends: their coming expiry is not news, so no finding.
+    const live = app.passwords.find(isLive);
+    const rotated = accounting.rotatedAppIds.has(appId.toLowerCase()) && (live?.displayName ?? "").startsWith(rotationDisplayNamePrefix);
+    const liveStart = rotated ? parseInstant(live?.startDateTime) : undefined;
     for (const password of app.passwords) {
-      if (accounting.accountedKeys.has(entraKey(String(app.appId ?? ""), String(password.keyId ?? "")))) continue;
-      const retiring = appBound && (password.displayName ?? "").startsWith(rotationDisplayNamePrefix);
+      if (isLive(password)) continue;
+      const start = parseInstant(password.startDateTime);
+      const superseded = liveStart !== undefined && start !== undefined && start.getTime() < liveStart.getTime();
+      const retiring = appBound && ((password.displayName ?? "").startsWith(rotationDisplayNamePrefix) || superseded);
       contributions.push(entraKeyCredential(app, password, "password", retiring, inputs));
     }
     for (const certificate of app.certificates) contributions.push(entraKeyCredential(app, certificate, "certificate", false, inputs));

@@ -1,0 +1,80 @@
+import pLimit from "p-limit";
+import type { Plan } from "../domain/finding.js";
+import type { PolicyCredential, Policy } from "../domain/policy/index.js";
+import type { WatchdogPorts } from "../ports/index.js";
+import { pendingRotations, rotateCredential, isBusy, type RotationOutcome } from "./rotation/index.js";
+
+export interface ActOptions {
+  tenantId: string;
+  now: () => Date;
+  actor: string;
+  /** More rotations than this in one cycle go to the rotation-jobs queue (when there is one) instead of running inline. */
+  fanOutAbove: number;
+}
+
+export interface ActResult {
+  rotations: RotationOutcome[];
+  /** Credentials handed to the rotation-jobs queue instead. */
+  enqueued: string[];
+  /** Credentials with work that could not be started (no policy entry any more, unreadable journal). */
+  skipped: Array<{ credential: string; reason: string }>;
+}
+
+/** The credentials with rotation work this cycle: the plan's rotate steps and every journal not yet finished. */
+async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): Promise<{ work: Array<{ credential: PolicyCredential; reason: string }>; skipped: ActResult["skipped"] }> {
+  const byName = new Map(policy.credentials.map((c) => [c.name, c]));
+  const reasons = new Map<string, string>();
+  for (const step of plan.steps) if (step.kind === "rotate" && !step.blocked) reasons.set(step.credential, step.reason);
+  const skipped: ActResult["skipped"] = [];
+  for (const pending of await pendingRotations(ports.state)) {
+    if (pending.state === "unreadable") skipped.push({ credential: pending.credential, reason: pending.problem ?? "unreadable journal" });
+    else if (!reasons.has(pending.credential)) reasons.set(pending.credential, `resume rotation ${pending.rotationId ?? ""} (${pending.state})`.trim());
+  }
+  const work: Array<{ credential: PolicyCredential; reason: string }> = [];
+  for (const [name, reason] of reasons) {
+    const credential = byName.get(name);
+    if (credential) work.push({ credential, reason });
+    else skipped.push({ credential: name, reason: "no longer in the policy: its rotation journal is left as it is" });
+  }
+  return { work, skipped };
+}
+
+/**
+ * The "act" stage of a cycle: advances every due or unfinished rotation as far as it can. Rotations run a
+ * few at a time inline, or — when there are many and a queue exists — as rotation-jobs messages so that
+ * queue-triggered instances share them. Each rotation is idempotent and lease-guarded, so a message
+ * delivered twice, or a timer and a manual request at once, do the work once.
+ */
+export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<ActResult> {
+  const { work, skipped } = await rotationWork(ports, policy, plan);
+  if (ports.queue && work.length > options.fanOutAbove) {
+    const at = options.now().toISOString();
+    await Promise.all(
+      work.map(({ credential }) =>
+        ports.queue!.enqueue({ credential: credential.name, jobId: `${credential.name}@${at}`, requestedBy: options.actor, reason: "schedule" }),
+      ),
+    );
+    return { rotations: [], enqueued: work.map((w) => w.credential.name), skipped };
+  }
+  const limit = pLimit(4);
+  const rotations = await Promise.all(
+    work.map(({ credential, reason }) =>
+      limit(() =>
+        rotateCredential(ports, credential, {
+          tenantId: options.tenantId,
+          now: options.now,
+          actor: options.actor,
+          manual: false,
+          snapshotComplete: plan.complete,
+          reason,
+        }),
+      ),
+    ),
+  );
+  return { rotations, enqueued: [], skipped };
+}
+
+/** Did this rotation change what CircleCI or Entra hold (so the plan read before it is out of date)? */
+export function changedTheWorld(outcome: RotationOutcome): boolean {
+  return !isBusy(outcome) && outcome.steps.some((s) => (s.step === "push" || s.step === "retire") && s.outcome === "done");
+}
