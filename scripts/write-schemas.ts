@@ -10,9 +10,11 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { planSchema } from "../shared/domain/plan/index.js";
+import { cycleReportSchema } from "../shared/app/cycle-report-schema.js";
 
 export const publishedSchemas: ReadonlyArray<{ file: string; schema: z.ZodType }> = [
   { file: "schemas/plan.schema.json", schema: planSchema },
+  { file: "schemas/cycle-report.schema.json", schema: cycleReportSchema },
 ];
 
 /** The file text of one schema: JSON Schema 2020-12, two-space indented, with a final newline. */

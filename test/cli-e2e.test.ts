@@ -63,7 +63,7 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("run delivers each alert once to every sink, signed, and a second run (a new process on the same state) sends nothing again", async () => {
+  it("run rotates what is due, delivers each alert once to every sink, signed, and a second run (a new process on the same state) sends nothing again", async () => {
     const first = await cli(["run"]);
     expect(first.code, first.stderr).toBe(0);
     const received = sandbox.receiver.received.length;
@@ -74,7 +74,10 @@ describe("watchdog CLI against the sandbox world", () => {
     const verifier = new Webhook(sandbox.signingSecret);
     for (const hook of generic) expect(() => verifier.verify(hook.rawBody, hook.headers as Record<string, string>)).not.toThrow();
     const titles = generic.map((h) => (h.body as { data: { title: string } }).data.title);
-    expect(titles).toContain("prod-deploy: client secret expires in 10 days (within 14 days)");
+    expect(titles).toContain("data-pipeline: client secret expires in 25 days (within 30 days)");
+    // prod-deploy was due (10 days left < rotateBeforeDays 14): rotated before alerting, so no "expiring" alert for it.
+    expect(titles.filter((t) => t.startsWith("prod-deploy: client secret"))).toEqual([]);
+    expect(first.stdout).toMatch(/prod-deploy: rotation \S+ is pushed/);
     expect(new Set(generic.map((h) => h.headers["webhook-id"])).size).toBe(generic.length);
     expect(first.stdout).toContain(`ALERTS: ${generic.length} raised, ${received} delivered`);
 
@@ -82,6 +85,18 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(second.code, second.stderr).toBe(0);
     expect(sandbox.receiver.received.length).toBe(received);
     expect(second.stdout).toContain("ALERTS: 0 raised, 0 delivered");
+  });
+
+  it("run --json prints a cycle report valid against the published schema (after rotations ran in the first run)", async () => {
+    const run = await cli(["run", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { rotations: Array<{ credential: string; state: string }>; dryRun: boolean };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync("schemas/cycle-report.schema.json", "utf8")) as object);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    // Both rotations were pushed by the first run and now wait for their 24 h overlap.
+    expect(report.rotations.map((r) => `${r.credential} ${r.state}`).sort()).toEqual(["prod-deploy pushed", "staging-deploy pushed"]);
   });
 
   it("inventory --json lists what was found, metadata only", async () => {
@@ -131,6 +146,10 @@ describe("watchdog CLI against the sandbox world", () => {
   it("no secret value reached stdout, stderr or the state directory in any of the runs above", () => {
     expect(outputs.length).toBeGreaterThanOrEqual(8);
     expect(secrets.length).toBeGreaterThan(30);
+    // Include the client secrets minted by the rotations these runs made.
+    const minted = sandbox.directory.state.allSecretValues().filter((v) => !secrets.includes(v));
+    expect(minted.length).toBeGreaterThanOrEqual(2);
+    secrets.push(...minted);
     const printed = outputs.map((o) => o.stdout + o.stderr).join("\n");
     expect(leakedSecrets(printed, secrets)).toEqual([]);
     const stateDir = join(dir, "state");

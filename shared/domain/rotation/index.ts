@@ -6,6 +6,7 @@ export {
   rotationJournalSchema,
   rotationStates,
   rotationSteps,
+  stepOutcomes,
   stateIndex,
   type CiTarget,
   type RotationHistoryEntry,

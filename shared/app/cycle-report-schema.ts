@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { rotationStates, rotationSteps, stepOutcomes } from "../domain/rotation/index.js";
+import { alertSourceSchema, planSchema } from "../domain/plan/index.js";
+import type { CycleReport } from "../engine/cycle.js";
+
+/**
+ * What `watchdog run --json` prints: published as schemas/cycle-report.schema.json (scripts/write-schemas.ts).
+ * Closed objects, and a compile-time check against the CycleReport type, so the two cannot drift.
+ */
+
+const timestamp = z.iso.datetime({ offset: true });
+const count = z.int().min(0);
+
+export const alertSchema = z.strictObject({
+  id: z.string().describe("Stable for one alert: the Standard Webhooks webhook-id."),
+  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  severity: z.enum(["critical", "warning", "info"]),
+  credential: z.string(),
+  title: z.string(),
+  source: alertSourceSchema,
+  daysLeft: z.int().optional(),
+  ageDays: z.int().optional(),
+  expiresAt: timestamp.optional(),
+  threshold: z.int().optional(),
+  nextStep: z.string(),
+  raisedAt: timestamp,
+});
+
+const apiCalls = z.strictObject({ graph: count, keyvault: count, circleci: count, entra: count });
+
+const rotationOutcomeSchema = z.union([
+  z.strictObject({
+    credential: z.string(),
+    busy: z.literal(false).optional(),
+    rotationId: z.string().optional(),
+    state: z.enum([...rotationStates, "none"]),
+    steps: z.array(
+      z.strictObject({ step: z.enum(rotationSteps), outcome: z.enum(stepOutcomes), at: timestamp, detail: z.string().optional().describe("Ids or a failure message; never a value.") }),
+    ),
+    apiCalls: count,
+    apiCallsBySystem: apiCalls,
+    waitingUntil: timestamp.optional(),
+    note: z.string().optional(),
+    failure: z.strictObject({ step: z.enum([...rotationSteps, "lease", "journal"]), message: z.string() }).optional(),
+  }),
+  z.strictObject({
+    credential: z.string(),
+    busy: z.literal(true),
+    heldBy: z.string(),
+    until: timestamp.optional(),
+    message: z.string(),
+  }),
+]);
+
+export const cycleReportSchema = z
+  .strictObject({
+    startedAt: timestamp,
+    finishedAt: timestamp,
+    dryRun: z.boolean(),
+    actor: z.string().describe('Who ran the cycle: "timer", "cli".'),
+    plan: planSchema,
+    rotations: z.array(rotationOutcomeSchema),
+    enqueued: z.array(z.string()).describe("Credentials handed to the rotation-jobs queue instead of rotated inline."),
+    alerts: z.strictObject({
+      raised: z.array(alertSchema),
+      sent: count,
+      failed: count,
+      pending: count,
+      deliveries: z.array(z.strictObject({ alertId: z.string(), sink: z.string(), title: z.string() })),
+    }),
+    failures: z.array(z.strictObject({ step: z.string(), message: z.string() })).describe("Non-empty: the cycle failed part-way (exit code 1); the next cycle resumes."),
+  })
+  .meta({ title: "secret-watchdog cycle report", description: "The output of `watchdog run --json`." });
+
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const schemaMatchesReport: Same<z.output<typeof cycleReportSchema>, CycleReport> = true;
+void schemaMatchesReport;
