@@ -1,0 +1,41 @@
+import { DAY_MS, parseInstant } from "../time.js";
+
+/** What the directory says about one password's sign-ins (the Directory port's SignInEvidence, with its key). */
+export type KeyEvidence = { keyId: string } & ({ available: true; lastSignInDateTime: string | null } | { available: false; reason: string });
+
+export type EvidenceVerdict =
+  /** No sign-in with the secret for the whole quiet period: it may go. */
+  | { kind: "quiet"; lastSignInDateTime: string | null }
+  /** Used too recently, or the quiet period since the pipeline change has not passed yet. */
+  | { kind: "waiting"; lastSignInDateTime: string | null; retireEarliestAt: string; reason: string }
+  /** The tenant cannot tell (no P1/P2 licence, 403): never retired on this; `periodEndsAt` is when the quiet period since the pipeline change ends. */
+  | { kind: "unavailable"; reason: string; periodEndsAt: string };
+
+/**
+ * Whether the client secret is unused. Quiet means: no sign-in with any of its passwords for
+ * `quietDays`, counted from the later of the last sign-in and the moment the pipeline change was
+ * published — a pipeline that runs weekly has not proven anything by being quiet before it was told to switch.
+ */
+export function judgeEvidence(input: { keys: KeyEvidence[]; quietDays: number; waitingSince: string; now: Date }): EvidenceVerdict {
+  const published = parseInstant(input.waitingSince) ?? input.now;
+  const missing = input.keys.find((key) => !key.available);
+  if (missing && !missing.available) {
+    return { kind: "unavailable", reason: missing.reason, periodEndsAt: new Date(published.getTime() + input.quietDays * DAY_MS).toISOString() };
+  }
+
+  let last: Date | undefined;
+  for (const key of input.keys) {
+    if (!key.available) continue;
+    const at = parseInstant(key.lastSignInDateTime);
+    if (at && (!last || at > last)) last = at;
+  }
+  const lastSignInDateTime = last?.toISOString() ?? null;
+  const from = last && last > published ? last : published;
+  const earliest = new Date(from.getTime() + input.quietDays * DAY_MS);
+  if (input.now.getTime() >= earliest.getTime()) return { kind: "quiet", lastSignInDateTime };
+  const reason =
+    last && last > published
+      ? `the client secret signed in at ${last.toISOString()}: pipelines still use it`
+      : `the quiet period of ${input.quietDays} day${input.quietDays === 1 ? "" : "s"} since the pipeline change (${published.toISOString()}) has not passed`;
+  return { kind: "waiting", lastSignInDateTime, retireEarliestAt: earliest.toISOString(), reason };
+}

@@ -1,0 +1,46 @@
+import type { RotationPolicy } from "../../domain/policy/index.js";
+import type { TestRetryOptions } from "../rotation/index.js";
+
+export interface MigrateOptions {
+  /** CircleCI organization id (CIRCLECI_ORG_ID): the token issuer is https://oidc.circleci.com/org/<orgId>. */
+  orgId: string;
+  /** The Entra tenant of the app (AZURE_TENANT_ID): set as AZURE_TENANT_ID for the pipelines. */
+  tenantId: string;
+  /** The clock: every timestamp and the quiet period come from it. */
+  now: () => Date;
+  /** Who asked: "timer", "cli:<user>", "http:<principal>". */
+  actor: string;
+  /** The cycle's inventory read every source. Retiring needs it. */
+  snapshotComplete: boolean;
+  /** Start again after a rollback (a person asked for it). */
+  restart?: boolean;
+  /** Ids for new migrations (default: a random UUID). */
+  newMigrationId?: () => string;
+  lease?: { ttlMs?: number; holderId?: string };
+}
+
+export interface RetireOptions extends MigrateOptions {
+  /**
+   * A person confirms that the pipelines no longer use the secret. Stands in for sign-in evidence only when
+   * the tenant cannot provide any (no licence, 403) or cannot tell which password is the secret; evidence
+   * that shows use is never overridden.
+   */
+  confirm: boolean;
+}
+
+export interface RollbackOptions {
+  orgId: string;
+  tenantId: string;
+  now: () => Date;
+  actor: string;
+  /** The rotation policy of the client secret issued when the old one is gone (default: rotationDefaults). */
+  rotation?: Partial<RotationPolicy>;
+  /** How long the new secret is tried against the token endpoint (see rotateCredential). */
+  testRetry?: TestRetryOptions;
+  lease?: { ttlMs?: number; holderId?: string };
+}
+
+/** What every run knows, whichever entry point started it. */
+export interface RunOptions extends MigrateOptions {
+  confirm: boolean;
+}
