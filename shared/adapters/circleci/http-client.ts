@@ -1,11 +1,10 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import pLimit, { type LimitFunction } from "p-limit";
 import pRetry from "p-retry";
 import type { z } from "zod";
+import { AdaptiveLimiter, headerLookup, requestedWaitMs, type AnswerReader } from "../pacing/index.js";
 import { CircleCiError, type HttpMethod } from "./circleci-error.js";
-import { PauseGate, requestedWaitMs } from "./rate-limit.js";
 import type { ResolvedCircleCiSettings } from "./settings.js";
 import { errorBodySchema } from "./wire-schemas.js";
 
@@ -25,17 +24,23 @@ export interface CallSpec<T> {
 
 const retryableCodes = new Set(["ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "EPIPE", "ECONNREFUSED", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ERR_SOCKET_CONNECTION_TIMEOUT", "ERR_NETWORK"]);
 
+/** The limiter reads status and limit headers; a request that got no answer tells it nothing. */
+const answerOf: AnswerReader<AxiosResponse<string>> = {
+  fromResult: (response) => ({ status: response.status, headers: headerLookup(response.headers as Record<string, unknown>) }),
+  fromError: () => undefined,
+};
+
 /**
- * Every CircleCI request: keep-alive connections, a bound on requests in flight, retries with backoff
- * that honour Retry-After, zod-checked answers, and errors that carry neither token nor value.
+ * Every CircleCI request: keep-alive connections, a limiter that bounds requests in flight and adapts its
+ * pace to 429s, Retry-After and RateLimit-* headers (CircleCI publishes no limits), retries with backoff,
+ * zod-checked answers, and errors that carry neither token nor value.
  */
 export class CircleCiHttp {
   private readonly client: AxiosInstance;
-  private readonly limit: LimitFunction;
-  private readonly pause = new PauseGate();
+  private readonly limiter: AdaptiveLimiter;
 
   constructor(private readonly settings: ResolvedCircleCiSettings) {
-    this.limit = pLimit(settings.maxConcurrency);
+    this.limiter = new AdaptiveLimiter({ maxConcurrency: settings.maxConcurrency, maxPauseMs: settings.maxRetryAfterSeconds * 1000 });
     this.client = axios.create({
       timeout: settings.timeoutMs,
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: settings.maxConcurrency }),
@@ -57,8 +62,7 @@ export class CircleCiHttp {
       return await pRetry(
         async () => {
           attempts += 1;
-          await this.pause.wait();
-          const response = await this.limit(() => this.send(spec));
+          const response = await this.limiter.run(() => this.send(spec), answerOf, { retry: attempts > 1 });
           return this.interpret(spec, response);
         },
         {
@@ -67,12 +71,8 @@ export class CircleCiHttp {
           maxTimeout: this.settings.maxTimeoutMs,
           factor: 2,
           randomize: this.settings.jitter,
+          // The wait a 429 asked for is the limiter's to keep: it holds every request of this client, not only this one.
           shouldRetry: ({ error }) => error instanceof CircleCiError && error.retryable,
-          onFailedAttempt: ({ error }) => {
-            if (error instanceof CircleCiError && error.retryAfterMs !== undefined) {
-              this.pause.pauseFor(Math.min(error.retryAfterMs, this.settings.maxRetryAfterSeconds * 1000));
-            }
-          },
         },
       );
     } catch (error) {

@@ -1,6 +1,7 @@
 import { GraphError as SdkGraphError } from "@microsoft/microsoft-graph-client";
 import pRetry from "p-retry";
 import type { z } from "zod";
+import { headerLookup, type AdaptiveLimiter, type AnswerReader } from "../pacing/index.js";
 import { GraphError } from "./graph-error.js";
 import type { ResolvedGraphDirectorySettings } from "./settings.js";
 
@@ -61,10 +62,20 @@ function retryable(error: unknown, safety: GraphCallSpec<unknown>["safety"]): er
   return transientStatuses.has(error.status) || (error.status === -1 && networkFailures.has(error.code));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The SDK throws on every non-2xx answer; its error carries the status and the headers (Retry-After). */
+const answerOf: AnswerReader<unknown> = {
+  fromResult: () => ({ status: 200, headers: () => undefined }),
+  fromError: (error) =>
+    error instanceof SdkGraphError && error.statusCode !== undefined && error.statusCode > 0
+      ? { status: error.statusCode, headers: headerLookup(error.headers ?? undefined) }
+      : undefined,
+};
 
-/** One Graph call: retries with backoff that honour Retry-After, a zod-checked answer, a GraphError on failure. */
-export async function callGraph<T>(settings: ResolvedGraphDirectorySettings, spec: GraphCallSpec<T>): Promise<T> {
+/**
+ * One Graph call through the directory's limiter (requests in flight, pauses for Retry-After, a pace that
+ * adapts to 429s): retries with backoff, a zod-checked answer, a GraphError on failure.
+ */
+export async function callGraph<T>(settings: ResolvedGraphDirectorySettings, limiter: AdaptiveLimiter, spec: GraphCallSpec<T>): Promise<T> {
   let attempts = 0;
   let raw: unknown;
   try {
@@ -72,7 +83,7 @@ export async function callGraph<T>(settings: ResolvedGraphDirectorySettings, spe
       async () => {
         attempts += 1;
         try {
-          return await spec.send();
+          return await limiter.run(spec.send, answerOf, { retry: attempts > 1 });
         } catch (error) {
           throw toGraphError(error, spec);
         }
@@ -83,13 +94,8 @@ export async function callGraph<T>(settings: ResolvedGraphDirectorySettings, spe
         maxTimeout: settings.retry.maxTimeoutMs,
         factor: 2,
         randomize: true,
+        // Retry-After is the limiter's to keep: it holds every request of this directory, not only this one.
         shouldRetry: ({ error }) => retryable(error, spec.safety),
-        // Retry-After is a floor: wait it out here, then p-retry adds its (small) backoff.
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          if (retriesLeft > 0 && retryable(error, spec.safety) && error.retryAfterMs !== undefined) {
-            await sleep(Math.min(error.retryAfterMs, settings.retry.maxRetryAfterMs));
-          }
-        },
       },
     );
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
+import { AdaptiveLimiter } from "../pacing/index.js";
 import type { AppPassword, EntraApp } from "../../domain/snapshot.js";
 import type { Directory, FederatedCredential, SignInEvidence } from "../../ports/directory.js";
 import { callGraph, type GraphCallSpec } from "./graph-call.js";
@@ -25,13 +26,15 @@ const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /** The Directory port on Microsoft Graph (v1.0, and beta for sign-in activity) through the Graph SDK. */
 export class GraphDirectory implements Directory {
   private readonly client: Client;
+  private readonly limiter: AdaptiveLimiter;
 
   constructor(private readonly settings: ResolvedGraphDirectorySettings) {
     this.client = createGraphClient(settings);
+    this.limiter = new AdaptiveLimiter({ maxConcurrency: settings.maxConcurrency, maxPauseMs: settings.retry.maxRetryAfterMs });
   }
 
   private call<T>(spec: GraphCallSpec<T>): Promise<T> {
-    return callGraph(this.settings, spec);
+    return callGraph(this.settings, this.limiter, spec);
   }
 
   /** Every page of a collection, following absolute @odata.nextLink only on the configured Graph host. */

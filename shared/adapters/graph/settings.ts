@@ -28,6 +28,11 @@ export const graphDirectorySettingsSchema = z.object({
       maxRetryAfterMs: z.number().int().min(0).default(60_000),
     })
     .prefault({}),
+  /**
+   * Graph requests in flight at once, across every call of one directory; the pace below it adapts to
+   * 429s (Graph's limits depend on the tenant and the resource).
+   */
+  maxConcurrency: z.number().int().min(1).default(8),
   /** Pages followed before listing gives up: a guard against a server whose nextLink never ends. */
   maxPages: z.number().int().min(1).default(10_000),
 });

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveCircleCiSettings } from "../../shared/adapters/circleci/settings.js";
+import { worldShapes, type WorldShape, type WorldSize } from "../world/generate.js";
+import type { Traffic } from "./bench-sandbox.js";
+import { benchPolicy, expectedFound, projectInventory, sequentialBaseline, type Found, type InventoryOutcome } from "./inventory-runs.js";
+import { minimums, type Minimums } from "./lower-bound.js";
+import { measure } from "./measure.js";
+import { startSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
+
+export interface RunResult {
+  wallMs: number;
+  /** User + system CPU of the watchdog's process (the emulators run in another). */
+  cpuMs: number;
+  peakRssBytes: number;
+  processPeakRssBytes: number;
+  traffic: Traffic;
+  outcome: InventoryOutcome;
+}
+
+export interface SizeResult {
+  size: WorldSize;
+  shape: WorldShape;
+  circleConcurrency: number;
+  minimums: Minimums;
+  expected: Found;
+  /** The first inventory in a fresh process, as a newly started Functions worker runs it. */
+  inventory: RunResult;
+  baseline?: RunResult;
+  /** A second inventory in the same process (module set-up, JIT and managed-identity tokens already paid): the cost measure. */
+  warmInventory: RunResult;
+}
+
+async function run(sandbox: SandboxProcess, work: () => Promise<InventoryOutcome>): Promise<RunResult> {
+  await sandbox.reset();
+  const { value: outcome, ...measured } = await measure(work);
+  return { ...measured, outcome, traffic: await sandbox.traffic() };
+}
+
+/**
+ * One world size, meant to run in a fresh process: the emulators in a child process, then in this one
+ * the project's inventory, the sequential baseline and the inventory once more, warm. Fault knobs are
+ * reset before each run so that every run starts with a full rate-limit bucket.
+ */
+export async function benchSize(size: WorldSize, options: { baseline: boolean }): Promise<SizeResult> {
+  const now = new Date();
+  const shape = worldShapes[size];
+  const sandbox = await startSandboxProcess(size, now);
+  const stateDir = mkdtempSync(join(tmpdir(), "watchdog-bench-"));
+  try {
+    const policy = benchPolicy(sandbox.policyYaml);
+    // DefaultAzureCredential reads the managed identity endpoint from the process environment.
+    Object.assign(process.env, sandbox.env, { WATCHDOG_STATE_DIR: stateDir });
+    const env = { ...process.env };
+    const circleConcurrency = resolveCircleCiSettings({ apiUrl: env.CIRCLECI_API_URL ?? "", token: env.CIRCLECI_TOKEN ?? "", orgId: env.CIRCLECI_ORG_ID ?? "" }).maxConcurrency;
+
+    const inventory = await run(sandbox, () => projectInventory(env, policy, now));
+    const baseline = options.baseline ? await run(sandbox, () => sequentialBaseline(env, policy)) : undefined;
+    const warmInventory = await run(sandbox, () => projectInventory(env, policy, now));
+    return { size, shape, circleConcurrency, minimums: minimums(shape, circleConcurrency), expected: expectedFound(shape), inventory, baseline, warmInventory };
+  } finally {
+    await sandbox.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

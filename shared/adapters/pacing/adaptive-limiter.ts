@@ -1,0 +1,172 @@
+import Bottleneck from "bottleneck";
+import { remainingBudget, requestedWaitMs, type HeaderLookup } from "./rate-limit-headers.js";
+
+export interface AdaptiveLimiterOptions {
+  /** Requests in flight at once, at most. */
+  maxConcurrency: number;
+  /** Longest pause honoured from Retry-After and reset headers; longer requests are cut to this. */
+  maxPauseMs: number;
+}
+
+/** What a server said about one request: its status and the headers that speak of limits. */
+export interface ServerAnswer {
+  status: number;
+  headers: HeaderLookup;
+}
+
+/** How to read a ServerAnswer from what a request resolved with or threw (undefined: no answer came). */
+export interface AnswerReader<T> {
+  fromResult(result: T): ServerAnswer | undefined;
+  fromError(error: unknown): ServerAnswer | undefined;
+}
+
+// How the pace follows a server that publishes no limit (tuned on the sandbox; README "Scale" explains):
+// - the first 429 cuts the pace to 85% of what was sent in the last second;
+// - a later 429 sets it to 95% of what the server accepted since the previous one: a token bucket was
+//   empty at both, so what it let through in between is its refill rate;
+// - between 429s the pace grows 2% a second, to find out whether the server allows more.
+// Each overshoot costs the one to three requests in flight, and the Retry-After pause that follows
+// refills the bucket, so the pause itself loses no capacity.
+const sentWindowMs = 1_000;
+const historyMs = 10_000;
+const firstDecrease = 0.85;
+const margin = 0.95;
+const growthPerSecond = 0.02;
+const minRatePerSecond = 1;
+/** Above this the pace is no constraint worth keeping: back to the concurrency bound alone. */
+const unpacedAbovePerSecond = 5_000;
+const retryPriority = 3;
+const firstTryPriority = 5;
+
+/**
+ * One API's requests: at most `maxConcurrency` in flight, every request paused while the server asked to
+ * wait (Retry-After, reset headers, an exhausted RateLimit-Remaining), and a pace that adapts to 429s.
+ * Built on Bottleneck: its `maxConcurrent` bounds requests in flight, its `minTime` paces their starts,
+ * a `reservoir` of 0 holds them all during a pause, and priorities put retries ahead of new requests.
+ */
+export class AdaptiveLimiter {
+  private readonly bottleneck: Bottleneck;
+  /** Start times of the last second's requests, oldest first. */
+  private readonly recentStarts: number[] = [];
+  /** When the last ten seconds' answers other than 429 came, oldest first. */
+  private readonly recentAccepted: number[] = [];
+  private pace: { perSecond: number; since: number } | undefined;
+  private appliedMinTimeMs = 0;
+  /** When the latest slow-down happened; requests started before its pause ended belong to it. */
+  private lastThrottleAt: number | undefined;
+  private throttleEpochEndsAt = Number.NEGATIVE_INFINITY;
+  private pausedUntil = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  /** Counters for logs and benchmarks. */
+  readonly stats = { requests: 0, throttled: 0, pauses: 0 };
+
+  constructor(private readonly options: AdaptiveLimiterOptions) {
+    this.bottleneck = new Bottleneck({ maxConcurrent: options.maxConcurrency, minTime: 0 });
+  }
+
+  /** The pace in requests per second, or undefined while only the concurrency bound applies. */
+  ratePerSecond(now = Date.now()): number | undefined {
+    if (!this.pace) return undefined;
+    return this.pace.perSecond * (1 + growthPerSecond) ** ((now - this.pace.since) / 1000);
+  }
+
+  /** Runs `task` when the limiter allows; `retry` puts it ahead of first attempts (its caller has waited already). */
+  run<T>(task: () => Promise<T>, reader: AnswerReader<T>, options: { retry?: boolean } = {}): Promise<T> {
+    this.refreshPace(Date.now());
+    // A request waits for the pause to end: the process must stay up for it.
+    this.resumeTimer?.ref();
+    return this.bottleneck.schedule({ priority: options.retry ? retryPriority : firstTryPriority }, async () => {
+      const startedAt = Date.now();
+      this.stats.requests += 1;
+      remember(this.recentStarts, startedAt, sentWindowMs);
+      this.inFlight += 1;
+      let answer: ServerAnswer | undefined;
+      try {
+        const result = await task();
+        answer = reader.fromResult(result);
+        return result;
+      } catch (error) {
+        answer = reader.fromError(error);
+        throw error;
+      } finally {
+        this.inFlight -= 1;
+        if (answer) this.observe(answer, startedAt);
+      }
+    });
+  }
+
+  private observe(answer: ServerAnswer, startedAt: number): void {
+    const now = Date.now();
+    if (answer.status === 429 || answer.status === 503) {
+      const waitMs = requestedWaitMs(answer.headers, now);
+      if (waitMs !== undefined) this.pauseFor(waitMs, now);
+    }
+    if (answer.status === 429) {
+      this.stats.throttled += 1;
+      // Answers to requests sent before the last slow-down (and its pause) was over say nothing new.
+      if (startedAt >= this.throttleEpochEndsAt) this.slowDown(now);
+      return;
+    }
+    remember(this.recentAccepted, now, historyMs);
+    const budget = remainingBudget(answer.headers, now);
+    // The requests still in flight will use up what is left: wait for the refill instead of earning 429s.
+    if (budget && budget.remaining <= this.inFlight) this.pauseFor(budget.resetInMs, now);
+  }
+
+  private slowDown(now: number): void {
+    const previous = this.lastThrottleAt;
+    this.lastThrottleAt = now;
+    this.throttleEpochEndsAt = Math.max(now, this.pausedUntil);
+    const sent = countSince(this.recentStarts, now - sentWindowMs);
+    // A handful of requests a second is no pace to cut: waiting out the pause is all a 429 asks for then.
+    if (sent < this.options.maxConcurrency) return;
+    let rate: number;
+    if (previous !== undefined && now - previous <= historyMs) {
+      rate = (margin * countSince(this.recentAccepted, previous) * 1000) / (now - previous);
+    } else {
+      rate = firstDecrease * Math.min(this.ratePerSecond(now) ?? Number.POSITIVE_INFINITY, sent);
+    }
+    this.pace = { perSecond: Math.max(minRatePerSecond, rate), since: now };
+    this.refreshPace(now);
+  }
+
+  private refreshPace(now: number): void {
+    const rate = this.ratePerSecond(now);
+    if (rate !== undefined && rate > unpacedAbovePerSecond) this.pace = undefined;
+    const minTimeMs = this.pace && rate !== undefined ? Math.round(1000 / rate) : 0;
+    if (minTimeMs === this.appliedMinTimeMs) return;
+    this.appliedMinTimeMs = minTimeMs;
+    void this.bottleneck.updateSettings({ minTime: minTimeMs });
+  }
+
+  private pauseFor(requestedMs: number, now: number): void {
+    const waitMs = Math.min(requestedMs, this.options.maxPauseMs);
+    const until = now + waitMs;
+    if (waitMs <= 0 || until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.stats.pauses += 1;
+    void this.bottleneck.updateSettings({ reservoir: 0 });
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      void this.bottleneck.updateSettings({ reservoir: null });
+    }, waitMs);
+    // With nothing waiting, a pause must not keep a finished CLI run alive until it ends.
+    if (this.bottleneck.queued() === 0) this.resumeTimer.unref();
+  }
+}
+
+/** Appends `at` to a time-ordered list and drops what is older than `keepMs` before it. */
+function remember(times: number[], at: number, keepMs: number): void {
+  times.push(at);
+  let stale = 0;
+  while (stale < times.length && times[stale]! < at - keepMs) stale += 1;
+  if (stale > 0) times.splice(0, stale);
+}
+
+function countSince(times: readonly number[], since: number): number {
+  let count = 0;
+  for (let i = times.length - 1; i >= 0 && times[i]! >= since; i--) count += 1;
+  return count;
+}
