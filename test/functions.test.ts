@@ -97,7 +97,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
     const { spawnSync } = await import("node:child_process");
     const { readdirSync } = await import("node:fs");
     const entries = readdirSync("dist/functions").filter((f) => f.endsWith(".js"));
-    expect(entries.sort()).toEqual(["http-inventory.js", "http-plan.js", "http-report.js", "timer.js"]);
+    expect(entries.sort()).toEqual(["http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "queue-rotation.js", "timer.js"]);
     const registered: string[] = [];
     for (const entry of entries) {
       // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
@@ -106,6 +106,6 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
       const match = /Skipping call to register function "([^"]+)"/.exec(result.stderr + result.stdout);
       registered.push(match?.[1] ?? `(none from ${entry})`);
     }
-    expect(registered.sort()).toEqual(["inventory", "plan", "report", "watchdog"]);
+    expect(registered.sort()).toEqual(["inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
   });
 });

@@ -4,3 +4,4 @@ export type { LedgerChanges, LedgerEntry } from "./ledger.js";
 export { currentThreshold, normalizeThresholds } from "./thresholds.js";
 export { describeSink, redactUrlParts } from "./redact.js";
 export { rotationFailedAlert } from "./rotation-failed.js";
+export { rotationJobPoisonedAlert } from "./rotation-job-poisoned.js";

@@ -1,0 +1,94 @@
+// A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { checkCaller, clientPrincipalHeader, rotateRole } from "../shared/app/caller.js";
+import { errorResponse } from "../shared/app/http-errors.js";
+import { requestRotation } from "../shared/app/rotation-request.js";
+import { openWatchdog, UnknownCredentialError, type ManualRotation } from "../shared/app/watchdog.js";
+import { credentialName } from "../shared/domain/policy/fields.js";
+import { isBusy } from "../shared/engine/rotation/index.js";
+
+// `code` is the function key when sent in the query instead of the x-functions-key header.
+const querySchema = z.strictObject({ dryRun: z.enum(["true", "false"]).optional(), code: z.string().optional() });
+// The request carries no options in its body; a client sending JSON may send an empty object.
+const bodySchema = z.strictObject({});
+const maxBodyLength = 1_024;
+
+type Input = { ok: true; name: string; dryRun: boolean } | { ok: false; code: string; message: string };
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`).join("; ");
+}
+
+/** Name, query and body, checked without ever echoing what the caller sent (a body could hold a secret). */
+async function readInput(request: HttpRequest): Promise<Input> {
+  const name = credentialName.safeParse(request.params.name);
+  if (!name.success) return { ok: false, code: "invalid-name", message: `credential name: ${issuesOf(name.error)} (at most 120)` };
+
+  const keys = [...request.query.keys()];
+  if (new Set(keys).size !== keys.length) return { ok: false, code: "invalid-query", message: "query: a parameter is repeated" };
+  const query = querySchema.safeParse(Object.fromEntries(request.query));
+  if (!query.success) return { ok: false, code: "invalid-query", message: `query: ${issuesOf(query.error)} (allowed: dryRun=true|false)` };
+
+  const text = await request.text();
+  if (text.trim() !== "") {
+    let json: unknown;
+    try {
+      json = text.length > maxBodyLength ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      json = undefined;
+    }
+    if (!bodySchema.safeParse(json).success) return { ok: false, code: "invalid-body", message: "body: expected none or an empty JSON object {}" };
+  }
+  return { ok: true, name: name.data, dryRun: query.data.dryRun === "true" };
+}
+
+function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpResponseInit {
+  return { status, jsonBody: { error: { code, message, ...extra } } };
+}
+
+/**
+ * 200 plan (dry run) or finished outcome; 202 the new secret is live and the rotation waits out its overlap
+ * before a timer cycle retires the old one; 409 another run holds the lease; 502 a step failed.
+ */
+function rotationResponse(answer: ManualRotation): HttpResponseInit {
+  if (answer.dryRun) return { status: 200, jsonBody: answer };
+  const outcome = answer.outcome;
+  if (isBusy(outcome)) return problem(409, "already-rotating", outcome.message, { credential: outcome.credential, heldBy: outcome.heldBy, ...(outcome.until ? { until: outcome.until } : {}) });
+  if (outcome.failure) {
+    const { step, message } = outcome.failure;
+    return { status: 502, jsonBody: { error: { code: "rotation-failed", message: `rotation of ${outcome.credential} stopped at step "${step}": ${message}`, step, credential: outcome.credential }, outcome } };
+  }
+  return { status: outcome.waitingUntil ? 202 : 200, jsonBody: answer };
+}
+
+/** POST /api/credentials/{name}/rotate[?dryRun=true]: manual rotation of one policy credential, `watchdog rotate`. */
+export async function rotateHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const who = checkCaller(request.headers.get(clientPrincipalHeader), process.env, rotateRole);
+  if (!who.ok) return problem(who.status, who.code, who.message);
+  const input = await readInput(request);
+  if (!input.ok) return problem(400, input.code, input.message);
+  try {
+    const watchdog = await openWatchdog(process.env);
+    const answer = await requestRotation(watchdog, input.name, { actor: who.caller.actor, dryRun: input.dryRun });
+    const response = rotationResponse(answer);
+    context.log(`rotate ${input.name}${input.dryRun ? " (dry run)" : ""} asked by ${who.caller.actor}: ${response.status}`);
+    return response;
+  } catch (error) {
+    if (error instanceof UnknownCredentialError) {
+      return error.reason === "not-found"
+        ? problem(404, "unknown-credential", `credential "${input.name}" is not in the policy`)
+        : problem(409, "not-rotated", `credential "${input.name}" is not rotated by the watchdog (only action: rotate credentials are)`);
+    }
+    return errorResponse(error, context);
+  }
+}
+
+export const rotateRegistration: HttpFunctionOptions = {
+  methods: ["POST"],
+  route: "credentials/{name}/rotate",
+  authLevel: "function",
+  handler: rotateHandler,
+};
+
+app.http("rotate", rotateRegistration);

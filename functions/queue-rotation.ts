@@ -1,0 +1,66 @@
+// A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
+import { app, type InvocationContext, type StorageQueueFunctionOptions } from "@azure/functions";
+import { decodeRotationJob, DEFAULT_QUEUE_NAME, parseRotationJob } from "../shared/adapters/queue/index.js";
+import { maxDequeueCountOf, runRotationJob } from "../shared/app/rotation-job.js";
+import { openWatchdog } from "../shared/app/watchdog.js";
+import type { RotationJobMessage } from "../shared/ports/state-store.js";
+
+type Read = { ok: true; job: RotationJobMessage } | { ok: false; problem: string };
+
+/**
+ * The host Base64-decodes the message and hands over the JSON already parsed, or the text when it is not JSON
+ * (bytes for binary content). Text is tried as JSON, then as the raw Base64 (a host with messageEncoding none).
+ */
+function readJob(entry: unknown, where: string): Read {
+  let raw = entry;
+  if (raw instanceof Uint8Array) raw = Buffer.from(raw).toString("utf8");
+  try {
+    if (typeof raw !== "string") return { ok: true, job: parseRotationJob(raw, where) };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw) as unknown;
+    } catch {
+      return { ok: true, job: decodeRotationJob(raw, where) };
+    }
+    return { ok: true, job: parseRotationJob(json, where) };
+  } catch (error) {
+    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function dequeueCountOf(context: InvocationContext): number {
+  const count = Number(context.triggerMetadata?.dequeueCount);
+  return Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+/**
+ * rotation-jobs: one credential's rotation, fanned out by the timer. A malformed message is logged and
+ * completed (retrying cannot fix it); a failure throws so the host retries, and on the last attempt a poison
+ * alert goes out first. Misconfiguration throws too: the message waits in the poison queue for the fix.
+ */
+export async function rotationJobHandler(entry: unknown, context: InvocationContext): Promise<void> {
+  const messageId = typeof context.triggerMetadata?.id === "string" ? context.triggerMetadata.id : context.invocationId;
+  const read = readJob(entry, `message ${messageId}`);
+  if (!read.ok) {
+    context.error(`${read.problem}; dropped (a malformed message is never retried)`);
+    return;
+  }
+  const { job } = read;
+  const watchdog = await openWatchdog(process.env);
+  const result = await runRotationJob(watchdog, job, { dequeueCount: dequeueCountOf(context), maxDequeueCount: maxDequeueCountOf(process.env) });
+  if (result.kind === "done") {
+    const o = result.outcome;
+    context.log(`rotation job ${job.jobId} (${job.credential}): ${o.state}${o.waitingUntil ? `, waiting until ${o.waitingUntil}` : ""}${o.note ? ` (${o.note})` : ""}, ${o.apiCalls} API calls`);
+  } else {
+    context.log(`rotation job ${job.jobId} (${job.credential}): ${result.kind}: ${result.message}`);
+  }
+}
+
+export const rotationJobRegistration: StorageQueueFunctionOptions = {
+  queueName: DEFAULT_QUEUE_NAME,
+  // The app setting of the storage account: the same one the state store and the timer's fan-out use.
+  connection: "AzureWebJobsStorage",
+  handler: rotationJobHandler,
+};
+
+app.storageQueue("rotationJobs", rotationJobRegistration);

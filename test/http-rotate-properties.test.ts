@@ -1,0 +1,185 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rotateHandler } from "../functions/http-rotate.js";
+import { startSandbox, type Sandbox } from "../sandbox/start.js";
+import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
+import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
+import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+
+// Malformed names, query strings, bodies and principals thrown at POST /api/credentials/{name}/rotate: every
+// answer is a 4xx JSON error with a message, and nothing changes in any emulator or in the state store.
+
+const rotated = ["prod-deploy", "staging-deploy"];
+const watched = ["data-pipeline", "legacy-reports"];
+
+type Part<K extends string> = { kind: K; text?: string };
+type NameCase = Part<"good" | "malformed" | "unknown" | "not-rotated">;
+type PrincipalCase = Part<"good" | "missing" | "invalid" | "no-role">;
+interface Case {
+  name: NameCase;
+  query: Part<"good" | "bad">;
+  body: Part<"good" | "bad"> & { text?: string };
+  authSetting?: string;
+  principal: PrincipalCase;
+  /** Headers a caller may add that must change nothing. */
+  extraHeaders: Record<string, string>;
+}
+
+const nameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
+const encode = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64");
+const principalWith = (claims: Array<{ typ: string; val: string }>) => encode({ auth_typ: "aad", name_typ: nameClaim, role_typ: "roles", claims: [{ typ: nameClaim, val: "eve@contoso.example" }, ...claims] });
+
+const validName = /^[a-z0-9-]{1,120}$/;
+const printable = (min: number, max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{${min},${max}}$`));
+
+const names: fc.Arbitrary<NameCase> = fc.oneof(
+  fc.constantFrom(...rotated).map((text) => ({ kind: "good" as const, text })),
+  fc
+    .oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme", maxLength: 10 }), fc.stringMatching(/^[a-z0-9-]{121,140}$/), fc.constantFrom("Prod-Deploy", "prod_deploy", "prod-deploy/", " prod-deploy", "../prod-deploy", "prod-deploy%00"))
+    .filter((text) => !validName.test(text))
+    .map((text) => ({ kind: "malformed" as const, text })),
+  fc
+    .stringMatching(/^[a-z0-9-]{1,40}$/)
+    .filter((text) => !rotated.includes(text) && !watched.includes(text))
+    .map((text) => ({ kind: "unknown" as const, text })),
+  fc.constantFrom(...watched).map((text) => ({ kind: "not-rotated" as const, text })),
+);
+
+const queryOf = (pairs: Array<[string, string]>) => (pairs.length === 0 ? "" : `?${new URLSearchParams(pairs).toString()}`);
+const queries: fc.Arbitrary<Case["query"]> = fc.oneof(
+  fc.constantFrom<Array<[string, string]>>([], [["dryRun", "true"]], [["dryRun", "false"]], [["code", "a-function-key"]], [["dryRun", "true"], ["code", "k"]]).map((pairs) => ({ kind: "good" as const, text: queryOf(pairs) })),
+  fc
+    .oneof(
+      fc.string({ maxLength: 12 }).filter((v) => v !== "true" && v !== "false").map((v): Array<[string, string]> => [["dryRun", v]]),
+      fc.tuple(fc.string({ maxLength: 12 }).filter((k) => k !== "dryRun" && k !== "code"), fc.string({ maxLength: 12 })).map(([k, v]): Array<[string, string]> => [[k, v]]),
+      fc.constantFrom<Array<[string, string]>>([["dryRun", "true"], ["dryRun", "true"]], [["code", "a"], ["code", "b"]], [["DryRun", "true"]], [["dryrun", "true"]], [["dryRun", "TRUE"]]),
+    )
+    .map((pairs) => ({ kind: "bad" as const, text: queryOf(pairs) })),
+);
+
+/** The oracle of "the body is empty or {}" — independent of the handler's code. */
+function emptyRequestBody(text: string | undefined): boolean {
+  if (text === undefined || text.trim() === "") return true;
+  try {
+    const json: unknown = JSON.parse(text);
+    return typeof json === "object" && json !== null && !Array.isArray(json) && Object.keys(json).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+const bodies: fc.Arbitrary<Case["body"]> = fc.oneof(
+  fc.constantFrom(undefined, "", "{}", " { } ", "\n").map((text) => ({ kind: "good" as const, text })),
+  fc
+    .oneof(fc.json({ maxDepth: 2 }), fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom("[]", "null", "0", '""', '{"value":"x"}', '{"dryRun":true}', "{", "}{", "{}{}"))
+    .filter((text) => !emptyRequestBody(text))
+    .map((text) => ({ kind: "bad" as const, text })),
+);
+
+const principals: fc.Arbitrary<PrincipalCase> = fc.oneof(
+  fc.constant({ kind: "good" as const, text: principalWith([{ typ: "roles", val: "Watchdog.Rotate" }]) }),
+  fc.constantFrom(undefined, "", "   ").map((text) => ({ kind: "missing" as const, text })),
+  fc
+    .oneof(
+      printable(1, 60).filter((t) => t.trim() !== ""),
+      fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString("base64")),
+      fc.json({ maxDepth: 2 }).map(encode),
+      fc.constantFrom(encode({ claims: "roles" }), encode({ claims: [{ typ: "roles" }] }), encode([]), encode({ auth_typ: 1, claims: [] }), `${encode({ claims: [] })}!`),
+    )
+    .map((text) => ({ kind: "invalid" as const, text })),
+  fc
+    .array(fc.record({ typ: fc.constantFrom("roles", "groups", "scp", nameClaim), val: fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom("watchdog.rotate", "Watchdog.Read", "Watchdog.Rotate ")) }), { maxLength: 4 })
+    .filter((claims) => !claims.some((c) => c.typ === "roles" && c.val === "Watchdog.Rotate"))
+    .map((claims) => ({ kind: "no-role" as const, text: principalWith(claims) })),
+);
+
+const authOn = fc.constantFrom("True", "true", "1");
+const authOff = fc.constantFrom(undefined, "False", "false", "");
+const extraHeaders = fc.dictionary(fc.constantFrom("content-type", "x-ms-client-principal-name", "x-ms-client-principal-id", "x-functions-key", "x-forwarded-for"), printable(0, 30), { maxKeys: 3 });
+
+const cases: fc.Arbitrary<Case> = fc
+  .record({ name: names, query: queries, body: bodies, principal: principals, on: fc.boolean(), extraHeaders })
+  .chain(({ on, ...rest }) => (on || rest.principal.kind !== "good" ? authOn : authOff).map((authSetting) => ({ ...rest, authSetting })))
+  .filter((c) => c.name.kind !== "good" || c.query.kind === "bad" || c.body.kind === "bad" || c.principal.kind !== "good");
+
+const principalStatus = { missing: 401, invalid: 400, "no-role": 403 } as const;
+
+/** What the caller must be told, first problem first: who is asking, then what they asked. */
+function expectedStatus(c: Case): number {
+  if (c.principal.kind !== "good") return principalStatus[c.principal.kind];
+  if (c.name.kind === "malformed" || c.query.kind === "bad" || c.body.kind === "bad") return 400;
+  return c.name.kind === "unknown" ? 404 : 409;
+}
+
+function requestOf(c: Case): HttpRequest {
+  const name = c.name.text ?? "";
+  const headers: Record<string, string> = { ...c.extraHeaders };
+  if (c.principal.text !== undefined) headers["x-ms-client-principal"] = c.principal.text;
+  return new HttpRequest({
+    method: "POST",
+    url: `https://watchdog.example/api/credentials/${encodeURIComponent(name)}/rotate${c.query.text ?? ""}`,
+    params: { name },
+    headers,
+    ...(c.body.text !== undefined ? { body: { string: c.body.text } } : {}),
+  });
+}
+
+let sandbox: Sandbox;
+let stateDir: string;
+let canaries: string[];
+
+function worldState(): string {
+  return JSON.stringify([sandbox.circleci.state.contexts, sandbox.circleci.state.projects, sandbox.directory.state.applications, sandbox.keyVault.state.liveSecrets()]);
+}
+
+beforeAll(async () => {
+  const world = demoWorld(new Date());
+  sandbox = await startSandbox(world);
+  const dir = mkdtempSync(join(tmpdir(), "watchdog-http-props-"));
+  stateDir = join(dir, "state");
+  writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
+  Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: stateDir });
+  canaries = secretValuesOf(world, [sandbox.signingSecret]);
+});
+afterAll(async () => {
+  delete process.env.WEBSITE_AUTH_ENABLED;
+  await sandbox?.close();
+});
+
+describe("POST /api/credentials/{name}/rotate with malformed input (property)", () => {
+  it("answers every malformed request with a 4xx JSON error and changes nothing anywhere", async () => {
+    const before = worldState();
+    sandbox.log.clear();
+    const answers: HttpResponseInit[] = [];
+    const logs: string[] = [];
+    const context = new InvocationContext({ invocationId: "prop", functionName: "rotate", logHandler: (level, ...args) => logs.push(`${level} ${args.map(String).join(" ")}`) });
+
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        if (c.authSetting === undefined) delete process.env.WEBSITE_AUTH_ENABLED;
+        else process.env.WEBSITE_AUTH_ENABLED = c.authSetting;
+        const answer = await rotateHandler(requestOf(c), context);
+        answers.push(answer);
+        const error = (answer.jsonBody as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+        expect(answer.status).toBe(expectedStatus(c));
+        expect(typeof error?.code).toBe("string");
+        expect(typeof error?.message === "string" && error.message.length > 0).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+
+    // No request changed anything: no write reached an emulator, and the state store holds no audit entry, journal or lease.
+    expect(sandbox.log.writes()).toEqual([]);
+    expect(worldState()).toBe(before);
+    const state = createLocalStateStore({ dir: stateDir });
+    expect(await state.listAudit()).toEqual([]);
+    expect([...(await state.list("journal")), ...(await state.list("leases"))]).toEqual([]);
+    expect(leakedSecrets(JSON.stringify(answers) + logs.join("\n"), canaries)).toEqual([]);
+    // Every kind of answer was exercised.
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([400, 401, 403, 404, 409]));
+  });
+});
