@@ -5,7 +5,9 @@ import type { Snapshot } from "../shared/domain/snapshot.js";
 import type { CycleReport } from "../shared/engine/cycle.js";
 import type { InventoryProgress } from "../shared/engine/inventory.js";
 import { isBusy, type RotationOutcome } from "../shared/engine/rotation/index.js";
-import type { ManualRotation } from "../shared/app/watchdog.js";
+import type { ManualMigration, ManualRotation } from "../shared/app/watchdog.js";
+import { isMigrationBusy } from "../shared/engine/migration/index.js";
+import type { MigrationStatus } from "../shared/domain/migration/index.js";
 
 /** Human renderings for the terminal. Names only: nothing here ever holds a secret value. */
 
@@ -63,6 +65,10 @@ export function formatPlan(plan: Plan): string {
   }
   const unbound = plan.findings.filter((f) => !f.bound).length;
   if (unbound > 0) lines.push("", `${unbound} findings concern credentials no policy binds: \`watchdog plan --json\` gives a policy snippet for each.`);
+  if (plan.migrations && plan.migrations.length > 0) {
+    lines.push("", `OIDC MIGRATIONS (${plan.migrations.length})`);
+    for (const status of plan.migrations) lines.push(...formatMigrationStatus(status));
+  }
   if (plan.steps.length > 0) {
     lines.push("", `STEPS (${plan.steps.length})`);
     for (const step of plan.steps) lines.push(`  ${step.kind} ${step.credential}: ${step.reason}`);
@@ -97,6 +103,13 @@ export function formatCycle(report: CycleReport): string {
     for (const outcome of report.rotations) lines.push(formatRotationOutcome(outcome).trimEnd());
     lines.push("");
   }
+  for (const outcome of report.migrations) {
+    if (isMigrationBusy(outcome)) lines.push(`  ${outcome.credential}: ${outcome.message}`);
+    else if (outcome.steps.some((st) => st.outcome === "done")) {
+      lines.push(`OIDC MIGRATION ${outcome.credential}: ${outcome.steps.filter((st) => st.outcome === "done").map((st) => st.step).join(", ")} done`);
+      lines.push(...formatMigrationStatus(outcome.status), "");
+    }
+  }
   if (report.enqueued.length > 0) lines.push(`ENQUEUED on rotation-jobs: ${report.enqueued.join(", ")}`, "");
   lines.push(`ALERTS: ${report.alerts.raised.length} raised, ${report.alerts.sent} delivered, ${report.alerts.failed} delivery failures, ${report.alerts.pending} pending`);
   for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}`);
@@ -121,6 +134,28 @@ export function formatRotation(result: ManualRotation): string {
   if (p.problem) lines.push(`    cannot rotate: ${p.problem}`);
   if (p.wouldDo.length > 0) lines.push(`    would: ${p.wouldDo.join(" -> ")}`);
   if (p.note) lines.push(`    ${p.note}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function formatMigrationStatus(status: MigrationStatus): string[] {
+  const lines = [`  ${status.credential}: ${status.status} — ${status.headline}`];
+  if (status.blocked) lines.push(`    BLOCKED (${status.blocked.kind}): ${status.blocked.reason}`);
+  if (status.nextStep) lines.push(`    next: ${status.nextStep}`);
+  if (status.pipelineChange) lines.push("    pipeline change:", ...status.pipelineChange.split("\n").map((l) => `      ${l}`));
+  return lines;
+}
+
+export function formatMigration(result: ManualMigration): string {
+  if (result.dryRun) {
+    const p = result.preview;
+    return `${[...formatMigrationStatus(p.status), ...p.wouldDo.map((w) => `    would: ${w}`)].join("\n")}\n`;
+  }
+  const outcome = result.outcome;
+  if (isMigrationBusy(outcome)) return `  ${outcome.credential}: ${outcome.message}\n`;
+  const lines = formatMigrationStatus(outcome.status);
+  for (const step of outcome.steps) lines.push(`    ${step.at}  ${step.step.padEnd(9)} ${step.outcome}${step.detail ? `  (${step.detail})` : ""}`);
+  if (outcome.note) lines.push(`    ${outcome.note}`);
+  if (outcome.failure) lines.push(`    FAILED at ${outcome.failure.step}: ${outcome.failure.message} (the next cycle resumes)`);
   return `${lines.join("\n")}\n`;
 }
 

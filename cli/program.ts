@@ -3,7 +3,9 @@ import { Command, CommanderError } from "commander";
 import { BadInputError } from "../shared/app/errors.js";
 import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
 import { isBusy } from "../shared/engine/rotation/index.js";
-import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatProgress, formatRotation } from "./format.js";
+import { isMigrationBusy } from "../shared/engine/migration/index.js";
+import type { MigrationCommand } from "../shared/app/watchdog.js";
+import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation } from "./format.js";
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -12,6 +14,10 @@ export interface CliIo {
 }
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+function cliActor(env: CliIo["env"]): string {
+  return `cli:${env.USER ?? env.USERNAME ?? "unknown"}`;
+}
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -68,9 +74,47 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--json", "print the outcome as JSON")
     .action(async (name: string, options: { dryRun?: boolean; json?: boolean }) => {
       const watchdog = await openWatchdog(io.env);
-      const result = await watchdog.rotate(name, { actor: `cli:${io.env.USER ?? io.env.USERNAME ?? "unknown"}`, dryRun: options.dryRun === true });
+      const result = await watchdog.rotate(name, { actor: cliActor(io.env), dryRun: options.dryRun === true });
       io.stdout.write(options.json ? json(result.dryRun ? result.plan : result.outcome) : formatRotation(result));
       if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
+    });
+
+  const migrationCommand = (command: MigrationCommand, description: string) =>
+    program
+      .command(command)
+      .description(description)
+      .argument("<credential-name>", "a credential of the policy with action: oidc")
+      .option("--json", "print the outcome as JSON");
+  const runMigration = async (command: MigrationCommand, name: string, options: { json?: boolean; dryRun?: boolean; confirm?: boolean; restart?: boolean }) => {
+    const watchdog = await openWatchdog(io.env);
+    const result = await watchdog.migration(command, name, { actor: cliActor(io.env), dryRun: options.dryRun, confirm: options.confirm, restart: options.restart });
+    io.stdout.write(options.json ? json(result.dryRun ? result.preview : result.outcome) : formatMigration(result));
+    if (!result.dryRun && (isMigrationBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
+  };
+  migrationCommand("migrate", "advance the OIDC migration of one credential: federated credentials, client/tenant ids, the pipeline change")
+    .option("--dry-run", "say what it would do, change nothing")
+    .option("--restart", "start again after a rollback")
+    .action((name: string, options: { json?: boolean; dryRun?: boolean; restart?: boolean }) => runMigration("migrate", name, options));
+  migrationCommand("retire", "remove the client secret of a migrated credential once nothing signs in with it")
+    .option("--confirm", "retire although the tenant cannot show sign-in evidence (no Entra ID P1/P2 or AuditLog.Read.All)")
+    .option("--dry-run", "say what it would do, change nothing")
+    .action((name: string, options: { json?: boolean; dryRun?: boolean; confirm?: boolean }) => runMigration("retire", name, options));
+  migrationCommand("rollback", "return a migrated credential to a client secret and remove the federated credentials the watchdog made").action(
+    (name: string, options: { json?: boolean }) => runMigration("rollback", name, options),
+  );
+
+  program
+    .command("discover")
+    .description("propose policy bindings for the Azure credentials found in CircleCI and Entra (changes nothing)")
+    .option("--project <slug...>", "also read these project slugs (API v2 cannot list an organization's projects)")
+    .option("--project-id <uuid...>", "CircleCI project ids, to propose OIDC bindings")
+    .option("--user-id <uuid...>", "CircleCI user ids whose pipelines deploy, to propose OIDC bindings")
+    .option("--json", "print the proposals as JSON")
+    .action(async (options: { project?: string[]; projectId?: string[]; userId?: string[]; json?: boolean }) => {
+      const watchdog = await openWatchdog(io.env);
+      const oidc = options.projectId && options.userId ? { projectIds: options.projectId, userIds: options.userId } : undefined;
+      const report = await watchdog.discover({ projects: options.project, oidc });
+      io.stdout.write(options.json ? json(report) : report.yaml);
     });
 
   program

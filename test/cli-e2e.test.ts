@@ -57,7 +57,7 @@ describe("watchdog CLI against the sandbox world", () => {
       "expired:legacy-reports": -6,
     });
     expect(days[`expired:entra:${demoIds.apps.marketingSite}:${world.entra.applications.find((a) => a.appId === demoIds.apps.marketingSite)!.passwordCredentials[0]!.keyId}`]).toBe(-32);
-    expect(plan.steps.map((s) => `${s.kind} ${s.credential}`).sort()).toEqual(["rotate prod-deploy", "rotate staging-deploy"]);
+    expect(plan.steps.map((s) => `${s.kind} ${s.credential}`).sort()).toEqual(["migrate terraform", "rotate prod-deploy", "rotate staging-deploy"]);
     // Paging was exercised on every API (small page sizes) and nothing was written anywhere.
     expect(sandbox.log.count((e) => e.route === "context.list")).toBeGreaterThan(1);
     expect(writes()).toEqual([]);
@@ -104,7 +104,8 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(run.code).toBe(0);
     const snapshot = JSON.parse(run.stdout) as { circleci: { contexts: unknown[]; variables: unknown[] }; entra: { apps: unknown[] }; keyVault: { secrets: unknown[] } };
     expect(snapshot.circleci.contexts).toHaveLength(world.circleci.contexts.length);
-    expect(snapshot.circleci.variables).toHaveLength(world.circleci.contexts.reduce((n, c) => n + c.variables.length, 0) + 5);
+    // The seeded variables, plus AZURE_CLIENT_ID and AZURE_TENANT_ID that the first run's OIDC migration set in context terraform.
+    expect(snapshot.circleci.variables).toHaveLength(world.circleci.contexts.reduce((n, c) => n + c.variables.length, 0) + 5 + 2);
     expect(snapshot.entra.apps).toHaveLength(world.entra.applications.length);
     expect(snapshot.keyVault.secrets).toHaveLength(world.keyVault.secrets.length);
   });
@@ -140,7 +141,7 @@ describe("watchdog CLI against the sandbox world", () => {
   it("check-policy accepts the demo policy", async () => {
     const run = await cli(["check-policy"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("valid — 4 credentials, 3 webhooks");
+    expect(run.stdout).toContain("valid — 5 credentials, 3 webhooks");
   });
 
   it("no secret value reached stdout, stderr or the state directory in any of the runs above", () => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoIds, demoPolicyYaml } from "../sandbox/world/demo.js";
+import { demoIds, demoPolicyYaml as fullDemoPolicy } from "../sandbox/world/demo.js";
+
+// The demo policy without its terraform oidc credential: that is the binding discovery should propose.
+const demoPolicyYaml = fullDemoPolicy.split("  - name: terraform\n")[0]!;
 import { parsePolicy, type Policy } from "../shared/domain/policy/index.js";
 import { azureSecretVariables, discover, type DiscoveryReport } from "../shared/engine/discover/index.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

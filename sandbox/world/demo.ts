@@ -248,4 +248,13 @@ credentials:
     circleci: { context: legacy-reports, variable: AZURE_CLIENT_SECRET }
     entra: { appId: ${demoIds.apps.reportsLegacy} }
     action: watch
+  - name: terraform
+    circleci: { context: terraform, variable: ARM_CLIENT_SECRET }
+    entra: { appId: ${demoIds.apps.terraformCi} }
+    action: oidc
+    oidc:
+      projectIds: [${demoIds.projectIds.api}]
+      userIds: [${demoIds.userId}]
+      audience: api://AzureADTokenExchange
+      retireAfterQuietDays: 7
 `;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { rotationStates, rotationSteps, stepOutcomes } from "../domain/rotation/index.js";
-import { alertSourceSchema, planSchema } from "../domain/plan/index.js";
+import { alertSourceSchema, migrationStatusSchema, planSchema } from "../domain/plan/index.js";
+import { migrationBlocks, migrationStates, migrationSteps } from "../domain/migration/index.js";
 import type { CycleReport } from "../engine/cycle.js";
 
 /**
@@ -52,6 +53,32 @@ const rotationOutcomeSchema = z.union([
   }),
 ]);
 
+const migrationOutcomeSchema = z.union([
+  z.strictObject({
+    credential: z.string(),
+    busy: z.literal(false).optional(),
+    migrationId: z.string().optional(),
+    state: z.enum([...migrationStates, "none"]),
+    status: migrationStatusSchema,
+    steps: z.array(
+      z.strictObject({
+        step: z.enum(migrationSteps),
+        outcome: z.enum(["intent", "done", "failed", "blocked", "skipped"]),
+        at: timestamp,
+        detail: z.string().optional(),
+      }),
+    ),
+    apiCalls: count,
+    apiCallsBySystem: z.strictObject({ graph: count, circleci: count, keyvault: count }),
+    waitingUntil: timestamp.optional(),
+    note: z.string().optional(),
+    blocked: z.strictObject({ kind: z.enum(migrationBlocks), reason: z.string() }).optional(),
+    failure: z.strictObject({ step: z.enum([...migrationSteps, "lease", "journal"]), message: z.string() }).optional(),
+    alerts: z.array(alertSchema),
+  }),
+  z.strictObject({ credential: z.string(), busy: z.literal(true), heldBy: z.string(), until: timestamp, message: z.string() }),
+]);
+
 export const cycleReportSchema = z
   .strictObject({
     startedAt: timestamp,
@@ -60,6 +87,7 @@ export const cycleReportSchema = z
     actor: z.string().describe('Who ran the cycle: "timer", "cli".'),
     plan: planSchema,
     rotations: z.array(rotationOutcomeSchema),
+    migrations: z.array(migrationOutcomeSchema),
     enqueued: z.array(z.string()).describe("Credentials handed to the rotation-jobs queue instead of rotated inline."),
     alerts: z.strictObject({
       raised: z.array(alertSchema),

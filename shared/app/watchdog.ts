@@ -3,7 +3,20 @@ import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
-import { runCycle, type CycleReport } from "../engine/cycle.js";
+import { runCycle, withMigrations, type CycleReport } from "../engine/cycle.js";
+import { pendingRotations } from "../engine/rotation/index.js";
+import {
+  migrateCredential,
+  previewMigration,
+  retireMigration,
+  rollbackMigration,
+  type MigrationOutcome,
+  type MigrationPreview,
+} from "../engine/migration/index.js";
+import { discover, type DiscoveryReport } from "../engine/discover/index.js";
+import type { OidcCredential } from "../domain/policy/index.js";
+import { isComplete } from "../domain/snapshot.js";
+import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
@@ -30,7 +43,15 @@ export interface Watchdog {
   report(): Promise<string>;
   /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
   rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean }): Promise<ManualRotation>;
+  /** OIDC migration of one `action: oidc` credential: advance it, retire its secret (`confirm` when the tenant has no sign-in evidence), or roll back. */
+  migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
+  /** Proposed policy bindings for what the inventory holds (`watchdog discover`). */
+  discover(options: { projects?: string[]; oidc?: { projectIds: string[]; userIds: string[] } }): Promise<DiscoveryReport>;
 }
+
+export type MigrationCommand = "migrate" | "retire" | "rollback";
+
+export type ManualMigration = { dryRun: true; preview: MigrationPreview } | { dryRun: false; outcome: MigrationOutcome };
 
 export type ManualRotation = { dryRun: true; plan: RotationPlan } | { dryRun: false; outcome: RotationOutcome };
 
@@ -67,9 +88,9 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
     inventory,
     async plan(opts = {}) {
       const snapshot = await inventory(opts);
-      return buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });
+      return withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
     },
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, fanOutAbove: settings.fanOutAbove }, { ...opts, now }),
+    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove }, { ...opts, now }),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
@@ -82,10 +103,34 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
     },
     async report() {
       const snapshot = await inventory();
-      const plan = buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined });
-      const audit = await adapters.state.listAudit(auditLimit);
-      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays });
+      const plan = await withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
+      const [audit, rotations] = await Promise.all([adapters.state.listAudit(auditLimit), pendingRotations(adapters.state)]);
+      const states: Record<string, CredentialProgress> = {};
+      for (const r of rotations) if (r.state !== "unreadable") states[r.credential] = { rotation: r.state };
+      for (const m of plan.migrations ?? []) if (m.state !== "none") states[m.credential] = { ...states[m.credential], migration: m.state };
+      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays, states });
     },
+    async migration(command, name, opts) {
+      const credential = policy.credentials.find((c) => c.name === name);
+      if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
+      // A rollback may follow a policy already switched back to action: rotate; everything else needs action: oidc.
+      if (credential.action !== "oidc" && !(command === "rollback" && credential.action === "rotate")) {
+        throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
+      }
+      const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor };
+      if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
+      // Retiring removes things: only on a complete inventory, as in the cycle.
+      const snapshotComplete = isComplete(await inventory());
+      if (opts.dryRun) {
+        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, restart: opts.restart, confirm: opts.confirm }) };
+      }
+      const outcome =
+        command === "retire"
+          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, confirm: opts.confirm === true })
+          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, restart: opts.restart });
+      return { dryRun: false, outcome };
+    },
+    discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),
   };
 }
 

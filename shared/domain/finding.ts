@@ -55,6 +55,8 @@ export type PlanStep =
     }
   | { kind: "migrate"; credential: string; reason: string; blocked?: string };
 
+import type { MigrationStatus } from "./migration/describe.js";
+
 export interface Plan {
   generatedAt: string;
   /** false when a source could not be read: then nothing may be removed this cycle. */
@@ -63,6 +65,8 @@ export interface Plan {
   credentials: WatchedCredential[];
   findings: Finding[];
   steps: PlanStep[];
+  /** OIDC migrations of `action: oidc` credentials, from the state store (added by the app; the pure plan does not read state). */
+  migrations?: MigrationStatus[];
   summary: {
     credentials: number;
     expired: number;

@@ -3,9 +3,12 @@ import type { Plan } from "../domain/finding.js";
 import type { PolicyCredential, Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import { pendingRotations, rotateCredential, isBusy, type RotationOutcome } from "./rotation/index.js";
+import { migrateCredential, migrationChangedTheWorld, type MigrationOutcome } from "./migration/index.js";
 
 export interface ActOptions {
   tenantId: string;
+  /** CIRCLECI_ORG_ID: the OIDC issuer of federated credentials. */
+  orgId: string;
   now: () => Date;
   actor: string;
   /** More rotations than this in one cycle go to the rotation-jobs queue (when there is one) instead of running inline. */
@@ -14,6 +17,7 @@ export interface ActOptions {
 
 export interface ActResult {
   rotations: RotationOutcome[];
+  migrations: MigrationOutcome[];
   /** Credentials handed to the rotation-jobs queue instead. */
   enqueued: string[];
   /** Credentials with work that could not be started (no policy entry any more, unreadable journal). */
@@ -27,6 +31,8 @@ async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): P
   for (const step of plan.steps) if (step.kind === "rotate" && !step.blocked) reasons.set(step.credential, step.reason);
   const skipped: ActResult["skipped"] = [];
   for (const pending of await pendingRotations(ports.state)) {
+    // A rotation left by an OIDC rollback resumes once the policy says action: rotate again; until then it is the migration's.
+    if (byName.get(pending.credential)?.action === "oidc") continue;
     if (pending.state === "unreadable") skipped.push({ credential: pending.credential, reason: pending.problem ?? "unreadable journal" });
     else if (!reasons.has(pending.credential)) reasons.set(pending.credential, `resume rotation ${pending.rotationId ?? ""} (${pending.state})`.trim());
   }
@@ -47,6 +53,7 @@ async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): P
  */
 export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<ActResult> {
   const { work, skipped } = await rotationWork(ports, policy, plan);
+  const migrations = await migrate(ports, policy, plan, options);
   if (ports.queue && work.length > options.fanOutAbove) {
     const at = options.now().toISOString();
     await Promise.all(
@@ -54,7 +61,7 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
         ports.queue!.enqueue({ credential: credential.name, jobId: `${credential.name}@${at}`, requestedBy: options.actor, reason: "schedule" }),
       ),
     );
-    return { rotations: [], enqueued: work.map((w) => w.credential.name), skipped };
+    return { rotations: [], migrations, enqueued: work.map((w) => w.credential.name), skipped };
   }
   const limit = pLimit(4);
   const rotations = await Promise.all(
@@ -71,10 +78,31 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
       ),
     ),
   );
-  return { rotations, enqueued: [], skipped };
+  return { rotations, migrations, enqueued: [], skipped };
 }
 
-/** Did this rotation change what CircleCI or Entra hold (so the plan read before it is out of date)? */
-export function changedTheWorld(outcome: RotationOutcome): boolean {
-  return !isBusy(outcome) && outcome.steps.some((s) => (s.step === "push" || s.step === "retire") && s.outcome === "done");
+/** Advances the OIDC migration of every `action: oidc` credential the plan names, one at a time (they share apps' FIC limits). */
+async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<MigrationOutcome[]> {
+  const outcomes: MigrationOutcome[] = [];
+  for (const step of plan.steps) {
+    if (step.kind !== "migrate" || step.blocked) continue;
+    const credential = policy.credentials.find((c) => c.name === step.credential);
+    if (credential?.action !== "oidc") continue;
+    outcomes.push(
+      await migrateCredential(ports, credential, {
+        orgId: options.orgId,
+        tenantId: options.tenantId,
+        now: options.now,
+        actor: options.actor,
+        snapshotComplete: plan.complete,
+      }),
+    );
+  }
+  return outcomes;
+}
+
+/** Did acting change what CircleCI or Entra hold (so the plan read before it is out of date)? */
+export function changedTheWorld(result: Pick<ActResult, "rotations" | "migrations">): boolean {
+  const rotated = result.rotations.some((outcome) => !isBusy(outcome) && outcome.steps.some((s) => (s.step === "push" || s.step === "retire") && s.outcome === "done"));
+  return rotated || result.migrations.some(migrationChangedTheWorld);
 }

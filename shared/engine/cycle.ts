@@ -9,6 +9,7 @@ import { deliverPending, loadLedger, recordAlerts } from "./alerts/index.js";
 import { takeInventory, type InventoryProgress } from "./inventory.js";
 import { act, changedTheWorld } from "./act.js";
 import { isBusy, type RotationOutcome } from "./rotation/index.js";
+import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -24,6 +25,8 @@ export interface CycleReport {
   plan: Plan;
   /** What the act stage did to each credential with rotation work (empty on a dry run). */
   rotations: RotationOutcome[];
+  /** What the act stage did to each `action: oidc` credential (empty on a dry run). */
+  migrations: MigrationOutcome[];
   /** Credentials handed to the rotation-jobs queue instead of rotated inline. */
   enqueued: string[];
   alerts: {
@@ -41,6 +44,8 @@ export interface CycleDependencies {
   policy: Policy;
   /** AZURE_TENANT_ID: where new secrets are tested. */
   tenantId: string;
+  /** CIRCLECI_ORG_ID: the OIDC issuer of federated credentials. */
+  orgId: string;
   /** More rotations than this fan out to the rotation-jobs queue (when one is configured). */
   fanOutAbove: number;
 }
@@ -72,6 +77,13 @@ function rotationFailureAlerts(rotations: RotationOutcome[], plan: Plan, now: Da
   return { raise };
 }
 
+/** The plan with the OIDC migration progress of the policy's oidc credentials (read from state; no API call). */
+export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "adapters" | "policy">): Promise<Plan> {
+  const oidc = deps.policy.credentials.filter((c) => c.action === "oidc");
+  if (oidc.length === 0) return plan;
+  return { ...plan, migrations: await loadMigrationStatuses(deps.adapters.state, oidc) };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -89,7 +101,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   const { adapters, policy } = deps;
   const startedAt = options.now();
   const snapshot = await takeInventory(adapters, policy, { now: startedAt, onProgress: options.onProgress });
-  const plan = buildPlan(snapshot, policy, startedAt, { vaultConfigured: adapters.vault !== undefined });
+  const plan = await withMigrations(buildPlan(snapshot, policy, startedAt, { vaultConfigured: adapters.vault !== undefined }), deps);
   const report: CycleReport = {
     startedAt: startedAt.toISOString(),
     finishedAt: startedAt.toISOString(),
@@ -97,6 +109,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     actor: options.actor,
     plan,
     rotations: [],
+    migrations: [],
     enqueued: [],
     alerts: { raised: [], sent: 0, failed: 0, pending: 0, deliveries: [] },
     failures: [],
@@ -104,8 +117,9 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   if (options.dryRun) return report;
 
   try {
-    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove });
+    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, orgId: deps.orgId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove });
     report.rotations = acted.rotations;
+    report.migrations = acted.migrations;
     report.enqueued = acted.enqueued;
     for (const skipped of acted.skipped) report.failures.push({ step: `rotate ${skipped.credential}`, message: skipped.reason });
   } catch (error) {
@@ -114,7 +128,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
 
   // Alerts speak of the world as it is after acting: a secret rotated a minute ago is not "expiring".
   let alertPlan = plan;
-  if (report.rotations.some(changedTheWorld)) {
+  if (changedTheWorld(report)) {
     const after = await takeInventory(adapters, policy, { now: options.now() });
     alertPlan = buildPlan(after, policy, options.now(), { vaultConfigured: adapters.vault !== undefined });
   }
@@ -134,7 +148,11 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     for (const alert of rotationAlerts.raise) {
       report.failures.push({ step: `rotate ${alert.credential}`, message: alert.title });
     }
-    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise], ledger: decisions.ledger };
+    const migrationAlerts = report.migrations.flatMap((outcome) => (isMigrationBusy(outcome) ? [] : outcome.alerts));
+    for (const outcome of report.migrations) {
+      if (!isMigrationBusy(outcome) && outcome.failure) report.failures.push({ step: `migrate ${outcome.credential}: ${outcome.failure.step}`, message: outcome.failure.message });
+    }
+    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts], ledger: decisions.ledger };
     await recordAlerts(adapters.state, all, sinks, options.now());
     report.alerts.raised = all.raise;
   } catch (error) {

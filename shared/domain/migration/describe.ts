@@ -20,7 +20,8 @@ export interface MigrationStatus {
   fics: Array<{ name: string; subject: string }>;
   lastSignInDateTime?: string | null;
   retireEarliestAt?: string;
-  since: string;
+  /** When the current status began; absent while the migration has not started. */
+  since?: string;
 }
 
 export function migrationPipelineChange(journal: MigrationJournal): string {
@@ -51,7 +52,7 @@ const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
 
 /** The status of one credential's migration, from its journal alone (pure; null: never started). */
 export function describeMigration(journal: MigrationJournal | null, credential: string): MigrationStatus {
-  if (!journal) return { credential, status: "not-started", state: "none", headline: `${credential}: OIDC migration not started`, fics: [], since: "" };
+  if (!journal) return { credential, status: "not-started", state: "none", headline: `${credential}: OIDC migration not started`, fics: [] };
   const base = {
     credential: journal.credential,
     state: journal.state,

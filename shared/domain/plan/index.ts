@@ -1,4 +1,4 @@
 /** The plan: what the watchdog sees, what is wrong, and what it will do (pure; `now` is a parameter). */
 export { buildPlan, type PlanContext } from "./build-plan.js";
-export { alertSourceSchema, planSchema } from "./plan-schema.js";
+export { alertSourceSchema, migrationStatusSchema, planSchema } from "./plan-schema.js";
 export { selectLivePassword, type LivePassword, type LiveSelection } from "./live-password.js";

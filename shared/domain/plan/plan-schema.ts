@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Plan } from "../finding.js";
+import { migrationBlocks, migrationStates } from "../migration/journal.js";
 
 /**
  * The `Plan` as data: what `watchdog plan --json` and `GET /api/plan` print. Published as
@@ -81,6 +82,22 @@ const sourceErrorSchema = z.strictObject({
 
 const count = z.int().min(0);
 
+export const migrationStatusSchema = z.strictObject({
+  credential: z.string(),
+  status: z.enum(["not-started", ...migrationStates, "blocked", "rolling-back"]),
+  state: z.enum([...migrationStates, "none"]),
+  migrationId: z.string().optional(),
+  headline: z.string(),
+  nextStep: z.string().optional(),
+  pipelineChange: z.string().optional().describe("The exact pipeline change to make while pipelines are expected to switch."),
+  blocked: z.strictObject({ kind: z.enum(migrationBlocks), reason: z.string(), since: timestamp }).optional(),
+  lastFailure: z.strictObject({ step: z.string(), message: z.string(), at: timestamp }).optional(),
+  fics: z.array(z.strictObject({ name: z.string(), subject: z.string() })),
+  lastSignInDateTime: timestamp.nullable().optional(),
+  retireEarliestAt: timestamp.optional(),
+  since: timestamp.optional(),
+});
+
 export const planSchema = z
   .strictObject({
     generatedAt: timestamp,
@@ -89,6 +106,7 @@ export const planSchema = z
     credentials: z.array(watchedCredentialSchema),
     findings: z.array(findingSchema).describe("Most urgent first: severity, then days left, then credential."),
     steps: z.array(planStepSchema),
+    migrations: z.array(migrationStatusSchema).optional().describe("OIDC migration progress of action: oidc credentials."),
     summary: z.strictObject({
       credentials: count,
       expired: count,
