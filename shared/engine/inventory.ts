@@ -3,6 +3,7 @@ import type { Policy } from "../domain/policy/index.js";
 import type { CiContext, CiVariable, EntraApp, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
 import type { CiSecretStore } from "../ports/ci-secret-store.js";
 import type { Directory } from "../ports/directory.js";
+import { uniqueBy } from "../domain/unique-by.js";
 import type { Vault } from "../ports/vault.js";
 
 export interface InventorySources {
@@ -45,16 +46,6 @@ async function projectSlugs(policy: Policy, ci: CiSecretStore, errors: SourceErr
   return [...slugs].sort();
 }
 
-/** Each item once, by key: a paging quirk that repeats an item must not make us read it twice. */
-function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const k = key(item);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
 
 /**
  * Reads every source into one normalized snapshot. CircleCI contexts and projects are read side by side

@@ -7,6 +7,7 @@ import { circleciKey } from "./keys.js";
 import { compareCredentials, compareFindings, compareSteps } from "./ordering.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
 import { sourceCoverage } from "./source-coverage.js";
+import { uniqueBy } from "../unique-by.js";
 import { unboundCredentials } from "./unbound-credentials.js";
 
 export interface PlanContext {
@@ -14,16 +15,6 @@ export interface PlanContext {
   vaultConfigured: boolean;
 }
 
-/** Keeps the first of each credential key (and finding id): a source that lists a thing twice must not double it. */
-function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const k = key(item);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
 
 /**
  * The plan of one cycle (architecture: "plan is a pure function"): every credential the sources show,
