@@ -295,6 +295,27 @@ describe("long-lived, not-found and unbound credentials", () => {
   });
 });
 
+describe("passwords a rotation superseded", () => {
+  it("raise nothing while retiring (the plan marks them, with no finding), and an open episode is resolved", () => {
+    const ledger = new Ledger();
+    const old: ExpiringSecret = {
+      credential: "entra:11111111-2222-3333-4444-555555555555:old-key",
+      bound: false,
+      source: { entra: { appId: "11111111-2222-3333-4444-555555555555", keyId: "old-key" } },
+      expiresAt: dayAt(10),
+    };
+    // Before the rotation the old password was news: one alert for 14.
+    expect(summary(ledger.cycle({ ...observe(old, dayAt(0)), now: dayAt(0) }))).toEqual(["expiring:14"]);
+    // After it, the plan lists it as retiring with no finding: no threshold alert, one resolved notice.
+    const retiring = (now: Date) => {
+      const seen = observe(old, now);
+      return { credentials: seen.credentials.map((c) => ({ ...c, retiring: true })), findings: [], now };
+    };
+    expect(summary(ledger.cycle(retiring(dayAt(4))))).toEqual(["resolved"]);
+    expect(summary(ledger.cycle(retiring(dayAt(8))))).toEqual([]);
+  });
+});
+
 describe("alert ids", () => {
   it("are the same for the same decision, whatever the time of the cycle", () => {
     const secret: ExpiringSecret = { credential: "prod-deploy", bound: true, source: prodSource, expiresAt: dayAt(10) };

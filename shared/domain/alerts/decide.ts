@@ -58,6 +58,8 @@ function collectViews(credentials: WatchedCredential[], findings: Finding[]): Ma
 }
 
 function has(view: CredentialView, kind: Finding["kind"]): boolean {
+  // A password a rotation superseded expires on purpose: the rotation removes it, its expiry is no news.
+  if (view.watched?.retiring) return view.findings.has(kind);
   return view.findings.has(kind) || view.watched?.status === kind;
 }
 
