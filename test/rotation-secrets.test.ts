@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
 import { SecretValue } from "../shared/domain/secret-value.js";
 import { rotateCredential, type RotationOutcome } from "../shared/engine/rotation/index.js";
-import { failureMessage } from "../shared/engine/rotation/failure-message.js";
+import { failureMessage } from "../shared/engine/journaled/failure-message.js";
 import type { WatchdogPorts } from "../shared/ports/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { fastTestRetry } from "./support/rotation-scenario.js";

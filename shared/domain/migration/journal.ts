@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJournalRecord, type ParsedJournal } from "../parse-journal.js";
 import { ciTargetSchema } from "../rotation/journal.js";
 
 /**
@@ -101,9 +102,6 @@ export type MigrationJournal = z.infer<typeof migrationJournalSchema>;
 
 export const migrationHistoryLimit = 40;
 
-export function parseMigrationJournal(credential: string, value: unknown): { ok: true; journal: MigrationJournal } | { ok: false; message: string } {
-  const parsed = migrationJournalSchema.safeParse(value);
-  if (parsed.success) return { ok: true, journal: parsed.data };
-  const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
-  return { ok: false, message: `migration record of ${credential} is unreadable: ${issues}` };
+export function parseMigrationJournal(credential: string, value: unknown): ParsedJournal<MigrationJournal> {
+  return parseJournalRecord(migrationJournalSchema, `migration record of ${credential}`, value);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJournalRecord, type ParsedJournal } from "../parse-journal.js";
 
 /**
  * The rotation journal: one record per credential (state table `journal`, key = credential name) that
@@ -84,9 +85,6 @@ export type RotationJournal = z.infer<typeof rotationJournalSchema>;
 export const historyLimit = 60;
 
 /** Parses a stored journal record; the error names the credential and the fields that are wrong. */
-export function parseJournal(credential: string, value: unknown): { ok: true; journal: RotationJournal } | { ok: false; message: string } {
-  const parsed = rotationJournalSchema.safeParse(value);
-  if (parsed.success) return { ok: true, journal: parsed.data };
-  const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
-  return { ok: false, message: `journal record of ${credential} is unreadable: ${issues}` };
+export function parseJournal(credential: string, value: unknown): ParsedJournal<RotationJournal> {
+  return parseJournalRecord(rotationJournalSchema, `journal record of ${credential}`, value);
 }

@@ -1,37 +1,12 @@
 import { isTerminal, parseJournal, type RotationJournal } from "../../domain/rotation/index.js";
 import type { StateStore } from "../../ports/state-store.js";
+import { loadJournalFrom, type JournalHandle, type JournalTable } from "../journaled/journal-store.js";
 
-/** A journal as read, with the ETag its next write must match (null: no record yet). */
-export interface JournalHandle {
-  journal: RotationJournal | null;
-  etag: string | null;
-}
+/** Rotation journals: state table `journal`, key = credential name. */
+export const rotationJournals: JournalTable<RotationJournal> = { table: "journal", parse: parseJournal };
 
-export class UnreadableJournalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnreadableJournalError";
-  }
-}
-
-export async function loadJournal(store: StateStore, credential: string): Promise<JournalHandle> {
-  const record = await store.get<unknown>("journal", credential);
-  if (!record) return { journal: null, etag: null };
-  const parsed = parseJournal(credential, record.value);
-  if (!parsed.ok) throw new UnreadableJournalError(parsed.message);
-  return { journal: parsed.journal, etag: record.etag };
-}
-
-/**
- * Writes the next journal only if nobody wrote since we read (ifMatch), or creates it only if it still does
- * not exist (ifNoneMatch): a run that lost its lease gets a ConcurrencyError instead of overwriting progress.
- */
-export async function saveJournal(store: StateStore, handle: JournalHandle, next: RotationJournal): Promise<JournalHandle> {
-  const etag =
-    handle.etag === null
-      ? await store.put("journal", next.credential, next, { ifNoneMatch: "*" })
-      : await store.put("journal", next.credential, next, { ifMatch: handle.etag });
-  return { journal: next, etag };
+export function loadJournal(store: StateStore, credential: string): Promise<JournalHandle<RotationJournal>> {
+  return loadJournalFrom(store, rotationJournals, credential);
 }
 
 export interface PendingRotation {

@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { nextAction } from "../../domain/rotation/index.js";
 import type { PolicyCredential, RotateCredential } from "../../domain/policy/index.js";
 import type { WatchdogPorts } from "../../ports/index.js";
+import { runUnderLease, type LeaseAnswers } from "../journaled/run.js";
 import { loadJournal } from "./journal-store.js";
-import { acquireLease, defaultLeaseTtlMs, releaseLease } from "./lease.js";
 import { isRotateCredential, rotationPrecondition, type RotateOptions, type RotationPorts } from "./options.js";
-import type { RotationOutcome, RotationResult } from "./outcome.js";
-import { LostTheRace, RotationRun, StepFailed } from "./run.js";
+import type { RotationBusy, RotationOutcome, RotationResult } from "./outcome.js";
+import { RotationRun } from "./run.js";
 import { mintPassword } from "./steps/mint.js";
 import { reconcileWithWorld } from "./steps/observe.js";
 import { pushToCircleci } from "./steps/push.js";
@@ -27,6 +26,14 @@ function nothingDone(credential: string): RotationResult {
 function failed(credential: string, step: NonNullable<RotationResult["failure"]>["step"], message: string): RotationResult {
   return { ...nothingDone(credential), failure: { step, message } };
 }
+
+const rotationAnswers: LeaseAnswers<RotationResult, RotationBusy> = {
+  activity: "rotation",
+  doing: "rotating",
+  failed,
+  // A run that lost the race half-way has no expiry to tell.
+  busy: (credential, heldBy, until, message) => ({ credential, busy: true, heldBy, ...(until === undefined ? {} : { until }), message }),
+};
 
 function decisionContext(credential: RotateCredential, options: RotateOptions) {
   return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation };
@@ -77,8 +84,6 @@ export async function rotateCredential(ports: WatchdogPorts, credential: PolicyC
   const problem = rotationPrecondition(ports, credential);
   if (problem || !isRotateCredential(credential) || !ports.vault) return failed(credential.name, "start", problem ?? "not a rotate credential");
   const rotationPorts: RotationPorts = { ci: ports.ci, directory: ports.directory, tester: ports.tester, state: ports.state, vault: ports.vault };
-  const ttlMs = options.lease?.ttlMs ?? defaultLeaseTtlMs;
-  const holder = options.lease?.holderId ?? randomUUID();
 
   // Most runs find nothing to do (the overlap lasts many cycles): they answer from the journal, without
   // taking the lease or touching anything.
@@ -97,34 +102,13 @@ export async function rotateCredential(ports: WatchdogPorts, credential: PolicyC
     };
   }
 
-  let attempt;
-  try {
-    attempt = await acquireLease(ports.state, credential.name, { holder, actor: options.actor, now: options.now(), ttlMs });
-  } catch (error) {
-    return failed(credential.name, "lease", `cannot take the rotation lease: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!attempt.acquired) {
-    return {
-      credential: credential.name,
-      busy: true,
-      heldBy: attempt.heldBy,
-      until: attempt.until,
-      message: `already rotating: ${credential.name} is held by ${attempt.heldBy} until ${attempt.until}`,
-    };
-  }
-
-  const run = new RotationRun(rotationPorts, credential, options, attempt.lease, ttlMs);
-  try {
-    return await advance(run);
-  } catch (error) {
-    if (error instanceof LostTheRace) {
-      return { credential: credential.name, busy: true, heldBy: "another run", message: `already rotating: ${error.message}` };
-    }
-    if (error instanceof StepFailed) return run.result({ failure: { step: error.step, message: error.message } });
-    const step = run.handle.journal?.pending?.step ?? "journal";
-    return run.result({ failure: { step, message: run.describe(error) } });
-  } finally {
-    // A run that lost the lease or the store leaves it to expire.
-    await releaseLease(ports.state, run.heldLease).catch(() => undefined);
-  }
+  return runUnderLease(
+    ports.state,
+    credential.name,
+    credential.name,
+    options,
+    rotationAnswers,
+    (lease, ttlMs) => new RotationRun(rotationPorts, credential, options, lease, ttlMs),
+    advance,
+  );
 }

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { ConcurrencyError, type StateStore } from "../../ports/state-store.js";
 
 /**
- * One rotation per credential at a time: a lease in the `leases` table (key = credential name), created
- * with `ifNoneMatch: "*"` or taken over with `ifMatch` once expired, so that a crashed holder blocks others
- * only until its expiry. The journal's own ETag is the real fence (a holder that lost its lease cannot
- * write the journal any more); the lease spares others from doing the same work and gives "already rotating".
+ * One run per credential at a time: a lease in the `leases` table (key = the credential name for a rotation,
+ * `migration:<name>` for a migration), created with `ifNoneMatch: "*"` or taken over with `ifMatch` once
+ * expired, so that a crashed holder blocks others only until its expiry. The journal's own ETag is the real
+ * fence (a holder that lost its lease cannot write the journal any more); the lease spares others from doing
+ * the same work and gives "already rotating" / "already migrating".
  */
 
 const leaseSchema = z.object({
