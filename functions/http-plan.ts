@@ -1,9 +1,12 @@
+// A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import { errorResponse } from "../shared/app/http-errors.js";
+
+// The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
+const loadApp = () => import("../shared/app/function-handlers.js");
 
 /** GET /api/plan: the plan as JSON (schemas/plan.schema.json); changes nothing. */
 export async function planHandler(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { openWatchdog, errorResponse } = await loadApp();
   try {
     const watchdog = await openWatchdog(process.env);
     return { status: 200, jsonBody: await watchdog.plan() };

@@ -1,14 +1,15 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import { errorResponse } from "../shared/app/http-errors.js";
-import { reportHeaderPolicy } from "../shared/report/index.js";
+
+// The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
+const loadApp = () => import("../shared/app/function-handlers.js");
 
 /**
  * GET /api/report: the status page (HTML) built from a fresh plan and the latest audit events; changes nothing.
  * The page carries its CSP as a <meta> too, so a saved copy stays locked down; the header adds frame-ancestors.
  */
 export async function reportHandler(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { openWatchdog, errorResponse, reportHeaderPolicy } = await loadApp();
   try {
     const watchdog = await openWatchdog(process.env);
     const page = await watchdog.report();

@@ -1,27 +1,28 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { z } from "zod";
-import { checkCaller, clientPrincipalHeader, rotateRole } from "../shared/app/caller.js";
-import { errorResponse } from "../shared/app/http-errors.js";
-import { requestRotation } from "../shared/app/rotation-request.js";
-import { openWatchdog, UnknownCredentialError, type ManualRotation } from "../shared/app/watchdog.js";
-import { credentialName } from "../shared/domain/policy/fields.js";
-import { isBusy } from "../shared/engine/rotation/index.js";
+import type { ZodError } from "zod";
+import type { ManualRotation } from "../shared/app/watchdog.js";
 
-// `code` is the function key when sent in the query instead of the x-functions-key header.
-const querySchema = z.strictObject({ dryRun: z.enum(["true", "false"]).optional(), code: z.string().optional() });
-// The request carries no options in its body; a client sending JSON may send an empty object.
-const bodySchema = z.strictObject({});
+// The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
+const loadApp = () => import("../shared/app/function-handlers.js");
+type App = Awaited<ReturnType<typeof loadApp>>;
+
 const maxBodyLength = 1_024;
 
 type Input = { ok: true; name: string; dryRun: boolean } | { ok: false; code: string; message: string };
 
-function issuesOf(error: z.ZodError): string {
+function issuesOf(error: ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`).join("; ");
 }
 
 /** Name, query and body, checked without ever echoing what the caller sent (a body could hold a secret). */
-async function readInput(request: HttpRequest): Promise<Input> {
+async function readInput(request: HttpRequest, { z, credentialName }: App): Promise<Input> {
+  // Built per request from the app's zod (microseconds), so that loading this entry never loads zod.
+  // `code` is the function key when sent in the query instead of the x-functions-key header.
+  const querySchema = z.strictObject({ dryRun: z.enum(["true", "false"]).optional(), code: z.string().optional() });
+  // The request carries no options in its body; a client sending JSON may send an empty object.
+  const bodySchema = z.strictObject({});
+
   const name = credentialName.safeParse(request.params.name);
   if (!name.success) return { ok: false, code: "invalid-name", message: `credential name: ${issuesOf(name.error)} (at most 120)` };
 
@@ -51,7 +52,7 @@ function problem(status: number, code: string, message: string, extra: Record<st
  * 200 plan (dry run) or finished outcome; 202 the new secret is live and the rotation waits out its overlap
  * before a timer cycle retires the old one; 409 another run holds the lease; 502 a step failed.
  */
-function rotationResponse(answer: ManualRotation): HttpResponseInit {
+function rotationResponse(answer: ManualRotation, { isBusy }: App): HttpResponseInit {
   if (answer.dryRun) return { status: 200, jsonBody: answer };
   const outcome = answer.outcome;
   if (isBusy(outcome)) return problem(409, "already-rotating", outcome.message, { credential: outcome.credential, heldBy: outcome.heldBy, ...(outcome.until ? { until: outcome.until } : {}) });
@@ -64,14 +65,16 @@ function rotationResponse(answer: ManualRotation): HttpResponseInit {
 
 /** POST /api/credentials/{name}/rotate[?dryRun=true]: manual rotation of one policy credential, `watchdog rotate`. */
 export async function rotateHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const loaded = await loadApp();
+  const { checkCaller, clientPrincipalHeader, rotateRole, openWatchdog, requestRotation, UnknownCredentialError, errorResponse } = loaded;
   const who = checkCaller(request.headers.get(clientPrincipalHeader), process.env, rotateRole);
   if (!who.ok) return problem(who.status, who.code, who.message);
-  const input = await readInput(request);
+  const input = await readInput(request, loaded);
   if (!input.ok) return problem(400, input.code, input.message);
   try {
     const watchdog = await openWatchdog(process.env);
     const answer = await requestRotation(watchdog, input.name, { actor: who.caller.actor, dryRun: input.dryRun });
-    const response = rotationResponse(answer);
+    const response = rotationResponse(answer, loaded);
     context.log(`rotate ${input.name}${input.dryRun ? " (dry run)" : ""} asked by ${who.caller.actor}: ${response.status}`);
     return response;
   } catch (error) {

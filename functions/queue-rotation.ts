@@ -1,9 +1,14 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type InvocationContext, type StorageQueueFunctionOptions } from "@azure/functions";
-import { decodeRotationJob, DEFAULT_QUEUE_NAME, parseRotationJob } from "../shared/adapters/queue/index.js";
-import { maxDequeueCountOf, runRotationJob } from "../shared/app/rotation-job.js";
-import { openWatchdog } from "../shared/app/watchdog.js";
 import type { RotationJobMessage } from "../shared/ports/state-store.js";
+
+// The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
+const loadApp = () => import("../shared/app/function-handlers.js");
+type App = Awaited<ReturnType<typeof loadApp>>;
+
+// DEFAULT_QUEUE_NAME of shared/adapters/queue, written out: importing it would bundle the queue adapter (zod, the
+// storage SDK) into this entry. test/queue-azure.test.ts and test/queue-rotation.test.ts both pin "rotation-jobs".
+const queueName = "rotation-jobs";
 
 type Read = { ok: true; job: RotationJobMessage } | { ok: false; problem: string };
 
@@ -11,7 +16,7 @@ type Read = { ok: true; job: RotationJobMessage } | { ok: false; problem: string
  * The host Base64-decodes the message and hands over the JSON already parsed, or the text when it is not JSON
  * (bytes for binary content). Text is tried as JSON, then as the raw Base64 (a host with messageEncoding none).
  */
-function readJob(entry: unknown, where: string): Read {
+function readJob(entry: unknown, where: string, { decodeRotationJob, parseRotationJob }: App): Read {
   let raw = entry;
   if (raw instanceof Uint8Array) raw = Buffer.from(raw).toString("utf8");
   try {
@@ -40,7 +45,9 @@ function dequeueCountOf(context: InvocationContext): number {
  */
 export async function rotationJobHandler(entry: unknown, context: InvocationContext): Promise<void> {
   const messageId = typeof context.triggerMetadata?.id === "string" ? context.triggerMetadata.id : context.invocationId;
-  const read = readJob(entry, `message ${messageId}`);
+  const loaded = await loadApp();
+  const { openWatchdog, runRotationJob, maxDequeueCountOf } = loaded;
+  const read = readJob(entry, `message ${messageId}`, loaded);
   if (!read.ok) {
     context.error(`${read.problem}; dropped (a malformed message is never retried)`);
     return;
@@ -57,7 +64,7 @@ export async function rotationJobHandler(entry: unknown, context: InvocationCont
 }
 
 export const rotationJobRegistration: StorageQueueFunctionOptions = {
-  queueName: DEFAULT_QUEUE_NAME,
+  queueName,
   // The app setting of the storage account: the same one the state store and the timer's fan-out use.
   connection: "AzureWebJobsStorage",
   handler: rotationJobHandler,

@@ -1,9 +1,12 @@
+// A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import { summarizeCycle } from "../shared/app/summary.js";
+
+// The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
+const loadApp = () => import("../shared/app/function-handlers.js");
 
 /** The watchdog: one full cycle, exactly `watchdog run`. */
 export async function watchdogTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const { openWatchdog, summarizeCycle } = await loadApp();
   const watchdog = await openWatchdog(process.env);
   const report = await watchdog.run({ dryRun: false, actor: "timer" });
   context.log(summarizeCycle(report));

@@ -101,11 +101,45 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
     const registered: string[] = [];
     for (const entry of entries) {
       // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
-      const result = spawnSync(process.execPath, ["-e", `require("./dist/functions/${entry}")`], { encoding: "utf8" });
+      // The child also lists the modules it loaded (require.cache).
+      const code = `require("./dist/functions/${entry}"); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`;
+      const result = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
       expect(result.status, result.stderr).toBe(0);
       const match = /Skipping call to register function "([^"]+)"/.exec(result.stderr + result.stdout);
       registered.push(match?.[1] ?? `(none from ${entry})`);
+      // What keeps a worker's cold start low: the host loads all six entries at start, and none of them loads the
+      // app bundle (SDKs, engine, zod) until its first invocation. Outside node_modules (@azure/functions), the entry is all it loads.
+      const ours = (JSON.parse(result.stdout) as string[]).map((file) => file.replaceAll("\\", "/")).filter((file) => !file.includes("/node_modules/"));
+      expect(ours.map((file) => file.slice(file.lastIndexOf("/dist/")))).toEqual([`/dist/functions/${entry}`]);
     }
     expect(registered.sort()).toEqual(["inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
+  });
+
+  it("an invoked entry loads the one app bundle in dist/app (shared by every entry) and answers through it", async () => {
+    const { spawnSync } = await import("node:child_process");
+    // Two entries in one process, as in a worker: both must reach the same dist/app/function-handlers.js. The plan
+    // answer is a BadInputError mapped by errorResponse, both from that bundle (a copy per entry would break instanceof).
+    const code = `
+      const { HttpRequest, InvocationContext } = require("@azure/functions");
+      const context = new InvocationContext({ invocationId: "t", functionName: "f", logHandler: () => {} });
+      (async () => {
+        const { planHandler } = require("./dist/functions/http-plan.js");
+        const { rotateHandler } = require("./dist/functions/http-rotate.js");
+        const plan = await planHandler(new HttpRequest({ method: "GET", url: "https://watchdog.example/api/plan" }), context);
+        const rotate = await rotateHandler(new HttpRequest({ method: "POST", url: "https://watchdog.example/api/credentials/x/rotate?dryRun=maybe", params: { name: "x" } }), context);
+        const apps = Object.keys(require.cache).filter((file) => file.includes("function-handlers"));
+        process.stdout.write(JSON.stringify({ plan: [plan.status, plan.jsonBody.error.code], rotate: [rotate.status, rotate.jsonBody.error.code], apps }));
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const env = { ...process.env, WATCHDOG_POLICY: "/nonexistent/policy.yaml" };
+    const result = spawnSync(process.execPath, ["-e", code], { encoding: "utf8", env });
+    expect(result.status, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as { plan: [number, string]; rotate: [number, string]; apps: string[] };
+    expect(answer.plan).toEqual([500, "invalid-policy"]);
+    expect(answer.rotate).toEqual([400, "invalid-query"]);
+    expect(answer.apps).toHaveLength(1);
+    expect(answer.apps[0]?.replaceAll("\\", "/")).toMatch(/\/dist\/app\/function-handlers\.js$/);
+    // By require(), not a real import(): through the ESM loader, Node scans the 4 MB bundle for export names first (+~200 ms).
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync("dist/functions/http-plan.js", "utf8")).toContain('require("../app/function-handlers.js")');
   });
 });

@@ -75,7 +75,10 @@ export function judge(sizes: SizeResult[], coldStart: ColdStart | undefined): Ta
     }
   }
   if (coldStart) {
-    const [single, all] = [coldStart.loads.filter((l) => l.files.length === 1), coldStart.loads.filter((l) => l.files.length > 1)];
+    // The issue's target is what loading the deployed entries costs; the app bundle they load on their first invocation
+    // is printed beside them (describeColdStart) but is not that target.
+    const entriesOnly = coldStart.loads.filter((l) => !l.label.includes("app bundle"));
+    const [single, all] = [entriesOnly.filter((l) => l.files.length === 1), entriesOnly.filter((l) => l.files.length > 1)];
     const describe = (loads: typeof single) =>
       loads.map((l) => `${l.label} +${l.aboveBareMs.toFixed(0)} ms${l.failure ? " (failed to load)" : ""}`).join(", ") + ` over node -e 0 at ${coldStart.bareMs.toFixed(0)} ms`;
     const within = (loads: typeof single) => loads.every((l) => l.aboveBareMs <= 150 && !l.failure);

@@ -1,0 +1,21 @@
+/**
+ * Everything the Azure Functions entries (functions/*.ts) use from the app, behind one module that each entry
+ * imports lazily, inside its handler. The host loads every entry when a worker starts; registering a function
+ * needs only @azure/functions, so the SDKs, zod and the engine load on the first invocation instead, once.
+ *
+ * It must stay ONE module shared by all entries (scripts/build.mjs bundles it once to dist/app/): a copy per
+ * entry would give each its own BadInputError and UnknownCredentialError classes, and `instanceof` across
+ * them would fail.
+ */
+export { openWatchdog, UnknownCredentialError } from "./watchdog.js";
+export { errorResponse } from "./http-errors.js";
+export { summarizeCycle } from "./summary.js";
+export { checkCaller, clientPrincipalHeader, rotateRole } from "./caller.js";
+export { requestRotation } from "./rotation-request.js";
+export { maxDequeueCountOf, runRotationJob } from "./rotation-job.js";
+export { reportHeaderPolicy } from "../report/index.js";
+export { isBusy } from "../engine/rotation/index.js";
+export { decodeRotationJob, parseRotationJob } from "../adapters/queue/index.js";
+export { credentialName } from "../domain/policy/fields.js";
+// The rotate entry checks its query and body with zod; taking it from here keeps zod out of the entry bundles.
+export { z } from "zod";
