@@ -1,6 +1,4 @@
-import type { SandboxTls } from "../core/ca.js";
 import { Emulator, type ErrorShaper } from "../core/emulator.js";
-import type { FaultInjector } from "../core/faults.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { CircleWorld } from "../world/spec.js";
 import { contextEnvVarRoutes } from "./routes-context-envvar.js";
@@ -47,22 +45,21 @@ const circleErrorShape: ErrorShaper = (status, message) => ({ status, json: { me
  * CircleCI API v2 (and the one API v1.1 listing the watchdog uses) over HTTPS on 127.0.0.1.
  * Point a client at `CIRCLECI_API_URL = ${url}/api/v2`.
  */
-export class CircleCiEmulator {
+export class CircleCiEmulator extends Emulator {
   readonly state: CircleCiState;
-  private readonly emulator: Emulator;
 
   constructor(world: CircleWorld, options: CircleCiEmulatorOptions = {}) {
     const pageSize = options.pageSize ?? 20;
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`CircleCI emulator: pageSize must be a positive integer, got ${pageSize}`);
     const now = options.now ?? (() => new Date());
-    this.state = new CircleCiState(world, now);
-    const routeOptions = { state: this.state, pageSize };
-    this.emulator = new Emulator(
+    const state = new CircleCiState(world, now);
+    const routeOptions = { state, pageSize };
+    super(
       {
         name: "circleci",
         errorShape: circleErrorShape,
         routes: [
-          ...userRoutes(this.state),
+          ...userRoutes(state),
           ...contextEnvVarRoutes(routeOptions),
           ...contextRoutes(routeOptions),
           ...projectRoutes({ ...routeOptions, timestampStyle: options.projectTimestampStyle ?? "iso" }),
@@ -70,30 +67,11 @@ export class CircleCiEmulator {
       },
       options.log,
     );
+    this.state = state;
   }
 
-  start(tls: SandboxTls, port?: number): Promise<string> {
-    return this.emulator.start(tls, port);
-  }
-
-  close(): Promise<void> {
-    return this.emulator.close();
-  }
-
-  /** https://127.0.0.1:<port> — the API v2 base is `${url}/api/v2`. */
-  get url(): string {
-    return this.emulator.url;
-  }
-
+  /** `url` is https://127.0.0.1:<port>; the API v2 base is this. */
   get apiUrl(): string {
-    return `${this.emulator.url}/api/v2`;
-  }
-
-  get faults(): FaultInjector {
-    return this.emulator.faults;
-  }
-
-  get log(): RequestLog {
-    return this.emulator.log;
+    return `${this.url}/api/v2`;
   }
 }

@@ -1,6 +1,4 @@
-import type { SandboxTls } from "../core/ca.js";
 import { Emulator } from "../core/emulator.js";
-import type { FaultInjector } from "../core/faults.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "../graph/directory-state.js";
@@ -22,44 +20,40 @@ export interface EntraEmulatorOptions {
  * Entra ID over HTTPS on 127.0.0.1: the managed identity endpoint (`IDENTITY_ENDPOINT = identityEndpoint`,
  * `IDENTITY_HEADER = state.managedIdentity.identityHeader`) and the authority (`AZURE_AUTHORITY_HOST = url`).
  */
-export class EntraEmulator {
+export class EntraEmulator extends Emulator {
   readonly state: DirectoryState;
-  /** Changeable at any time. */
-  propagationDelayMs: number;
-  private readonly emulator: Emulator;
+  // Read by the token route on every request, so tests can change it at any time.
+  private readonly propagation: { ms: number };
 
   constructor(options: EntraEmulatorOptions) {
-    this.state = options.state;
-    this.propagationDelayMs = options.propagationDelayMs ?? 0;
-    this.emulator = new Emulator(
+    const propagation = { ms: options.propagationDelayMs ?? 0 };
+    super(
       {
         name: "entra",
         errorShape: oauthErrorShape,
         routes: [
           ...managedIdentityRoutes(options.state, options.tokens),
-          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => this.propagationDelayMs }),
+          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => propagation.ms }),
         ],
       },
       options.log,
     );
+    this.state = options.state;
+    this.propagation = propagation;
   }
 
-  start(tls: SandboxTls, port?: number): Promise<string> {
-    return this.emulator.start(tls, port);
+  /** A password added through Graph is refused for this many ms. */
+  get propagationDelayMs(): number {
+    return this.propagation.ms;
   }
 
-  close(): Promise<void> {
-    return this.emulator.close();
+  set propagationDelayMs(ms: number) {
+    this.propagation.ms = ms;
   }
 
-  /** The authority host: AZURE_AUTHORITY_HOST. */
-  get url(): string {
-    return this.emulator.url;
-  }
-
-  /** IDENTITY_ENDPOINT. */
+  /** IDENTITY_ENDPOINT (`url` is the authority host, AZURE_AUTHORITY_HOST). */
   get identityEndpoint(): string {
-    return `${this.emulator.url}${managedIdentityPath}`;
+    return `${this.url}${managedIdentityPath}`;
   }
 
   /** The environment a process needs to use this emulator through DefaultAzureCredential and ClientSecretCredential. */
@@ -72,11 +66,4 @@ export class EntraEmulator {
     };
   }
 
-  get faults(): FaultInjector {
-    return this.emulator.faults;
-  }
-
-  get log(): RequestLog {
-    return this.emulator.log;
-  }
 }

@@ -1,6 +1,4 @@
-import type { SandboxTls } from "../core/ca.js";
 import { Emulator, type Route } from "../core/emulator.js";
-import type { FaultInjector } from "../core/faults.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "./directory-state.js";
@@ -27,14 +25,12 @@ export interface GraphEmulatorOptions {
  * Microsoft Graph (`/v1.0` and the one `/beta` report) over HTTPS on 127.0.0.1. Point a client at
  * `GRAPH_API_URL = url`.
  */
-export class GraphEmulator {
+export class GraphEmulator extends Emulator {
   readonly state: DirectoryState;
-  private readonly emulator: Emulator;
 
   constructor(options: GraphEmulatorOptions) {
     const maxPageSize = options.maxPageSize ?? 999;
     if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw new Error(`Graph emulator: maxPageSize must be a positive integer, got ${maxPageSize}`);
-    this.state = options.state;
     const context: GraphContext = { state: options.state, tokens: options.tokens, maxPageSize, host: {} };
     const routes: Route[] = [
       ...applicationRoutes(context),
@@ -42,7 +38,7 @@ export class GraphEmulator {
       ...federatedCredentialRoutes(context),
       ...reportRoutes(context),
     ];
-    this.emulator = new Emulator(
+    super(
       {
         name: "graph",
         errorShape: graphErrorShape,
@@ -51,27 +47,7 @@ export class GraphEmulator {
       },
       options.log,
     );
-    context.host.emulator = this.emulator;
-  }
-
-  start(tls: SandboxTls, port?: number): Promise<string> {
-    return this.emulator.start(tls, port);
-  }
-
-  close(): Promise<void> {
-    return this.emulator.close();
-  }
-
-  /** https://127.0.0.1:<port>: the value of GRAPH_API_URL (no version segment). */
-  get url(): string {
-    return this.emulator.url;
-  }
-
-  get faults(): FaultInjector {
-    return this.emulator.faults;
-  }
-
-  get log(): RequestLog {
-    return this.emulator.log;
+    this.state = options.state;
+    context.host.emulator = this;
   }
 }
