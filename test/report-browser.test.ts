@@ -3,10 +3,10 @@
  * GET /api/report: what a person sees (marks, order, words, contrast) and what must never happen (script).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderReport, reportHeaderPolicy, timelineDays } from "../shared/report/index.js";
+import { credentialRowLimit, renderReport, reportHeaderPolicy, timelineDays } from "../shared/report/index.js";
 import { launchChromium, servePage, type Chromium, type ServedPage, type Visit } from "./support/browser.js";
 import { expectCleanLoad, readAxis, readContrast, readMarks, readRows, type Axis, type MarkOnScreen, type RowOnScreen } from "./support/report-page.js";
-import { hostile, largePlan, reportNow, seededReport } from "./support/report-plans.js";
+import { estatePlan, hostile, reportNow, seededReport } from "./support/report-plans.js";
 
 describe("the status page in Chromium", () => {
   const seeded = seededReport();
@@ -139,9 +139,9 @@ describe("escaping alone, with the CSP switched off in the browser", () => {
   });
 });
 
-describe("a 3,000-credential estate in Chromium", () => {
-  it("renders every row and one mark per credential expiring within 90 days", async () => {
-    const plan = largePlan(3_000);
+describe("a 19,000-credential estate in Chromium", () => {
+  it("loads cleanly, with one mark per credential expiring within 90 days, the capped table in order, and its footer counting the rest", async () => {
+    const plan = estatePlan();
     const html = renderReport({ plan, audit: [], now: reportNow });
     const browser = await launchChromium();
     const site = await servePage({ headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": reportHeaderPolicy }, body: html });
@@ -153,7 +153,16 @@ describe("a 3,000-credential estate in Chromium", () => {
       expect(marks).toHaveLength(expected);
       const axis = (await visit.page.evaluate(readAxis)) as Axis;
       for (const mark of marks) expect(mark.x).toBeLessThanOrEqual(axis.end + 1);
-      await expect(visit.page.evaluate(`document.querySelectorAll("table.credentials tbody tr").length`)).resolves.toBe(3_000);
+      const rows = (await visit.page.evaluate(readRows)) as RowOnScreen[];
+      expect(rows).toHaveLength(credentialRowLimit);
+      const dated = rows.filter((r) => r.days !== null).map((r) => r.days ?? 0);
+      expect(dated).toEqual([...dated].sort((a, b) => a - b));
+      const caption = (await visit.page.locator("table.credentials caption").textContent()) ?? "";
+      expect(caption).toMatch(/^500 of 19,000 credentials: .* The other 18,500, long-lived or fine and not in the policy, are counted after the table\./);
+      const footer = visit.page.locator("table.credentials tfoot td");
+      await expect(footer.isVisible()).resolves.toBe(true);
+      await expect(footer.textContent()).resolves.toMatch(/long-lived CircleCI variables .* are fine, not in the policy and not listed\. watchdog plan --json lists every credential/);
+      await expect(visit.page.evaluate(readContrast)).resolves.toEqual([]);
     } finally {
       await site.close();
       await browser.close();

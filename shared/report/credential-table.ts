@@ -5,29 +5,8 @@ import { html, type SafeHtml } from "./html.js";
 import { renderNextAction } from "./next-action.js";
 import type { CredentialProgress } from "./report-input.js";
 import { renderSource } from "./source-cell.js";
-import { describeDaysLeft, formatDay } from "./wording.js";
-
-const undatedRank: Record<WatchedCredential["status"], number> = { "not-found": 0, expired: 1, expiring: 2, "long-lived": 3, ok: 4 };
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Fewest days left first (expired ones, longest expired first); then what has no expiry date: missing
- * bindings, then the oldest variables. Ties go by name so the order is stable from one page to the next.
- */
-export function compareByDaysLeft(a: WatchedCredential, b: WatchedCredential): number {
-  const da = a.daysLeft ?? Number.POSITIVE_INFINITY;
-  const db = b.daysLeft ?? Number.POSITIVE_INFINITY;
-  if (da !== db) return da < db ? -1 : 1;
-  return (
-    undatedRank[a.status] - undatedRank[b.status] ||
-    (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
-    compareText(credentialLabel(a), credentialLabel(b)) ||
-    compareText(a.credential, b.credential)
-  );
-}
+import { credentialRowLimit, selectTableRows, type LeftOutGroup, type SourceKind, type TableRows } from "./table-rows.js";
+import { describeDaysLeft, formatCount, formatDay, joinWords } from "./wording.js";
 
 function daysCell(credential: WatchedCredential): SafeHtml {
   if (credential.daysLeft !== undefined) {
@@ -41,7 +20,58 @@ function row(credential: WatchedCredential, finding: Finding | undefined, step: 
   return html`<tr><th scope="row">${credentialLabel(credential)}${policyTag}</th><td>${renderSource(credential.source)}</td><td>${renderStatus(credential, progress)}</td><td>${daysCell(credential)}</td><td class="num">${credential.expiresAt ? formatDay(credential.expiresAt) : "—"}</td><td class="action">${renderNextAction(credential, finding, step)}</td></tr>`;
 }
 
-/** Every credential the plan holds, one row each, sorted by days left. */
+const sourceNames: Record<SourceKind, [one: string, many: string]> = {
+  circleci: ["CircleCI variable", "CircleCI variables"],
+  "entra-secret": ["Entra secret", "Entra secrets"],
+  "entra-certificate": ["Entra certificate", "Entra certificates"],
+  other: ["other credential", "other credentials"],
+};
+
+function countOf(group: LeftOutGroup, adjective = ""): string {
+  const [one, many] = sourceNames[group.source];
+  return `${formatCount(group.count)} ${adjective}${group.count === 1 ? one : many}`;
+}
+
+function ageRange(group: LeftOutGroup): string {
+  const ages = group.ageDays;
+  if (!ages) return "";
+  return ages.min === ages.max ? ` (unchanged for ${ages.min} days)` : ` (unchanged for ${ages.min} to ${ages.max} days)`;
+}
+
+const total = (groups: readonly LeftOutGroup[]) => groups.reduce((sum, g) => sum + g.count, 0);
+
+/** One sentence per status of what the table leaves out, counted exactly per source, and where to find them all. */
+function renderLeftOut(rows: TableRows): SafeHtml {
+  const longLived = rows.leftOut.filter((g) => g.status === "long-lived");
+  const fine = rows.leftOut.filter((g) => g.status === "ok");
+  const sentences: SafeHtml[] = [];
+  if (longLived.length > 0) {
+    const verb = total(longLived) === 1 ? "is" : "are";
+    sentences.push(html`${joinWords(longLived.map((g) => `${countOf(g, "long-lived ")}${ageRange(g)}`))} ${verb} not in the policy and not listed: add them to it, or delete the ones nothing uses. `);
+  }
+  if (fine.length > 0) {
+    sentences.push(html`${joinWords(fine.map((g) => countOf(g)))} ${total(fine) === 1 ? "is" : "are"} fine, not in the policy and not listed. `);
+  }
+  return html`<tfoot><tr><td colspan="6">${sentences}<code>watchdog plan --json</code> lists every credential with its status.</td></tr></tfoot>`;
+}
+
+function caption(rows: TableRows, count: number): SafeHtml {
+  const snippet = html`For each one marked “not in policy”, <code>watchdog plan --json</code> prints the policy snippet that watches it.`;
+  if (rows.leftOutCount === 0) {
+    return html`${formatCount(count)} ${count === 1 ? "credential" : "credentials"}, fewest days left first; those without an expiry date follow. ${snippet}`;
+  }
+  // The caption says what is left out and why, so a screen reader user knows it before reading any row.
+  const which =
+    rows.filled > 0
+      ? `every one in the policy or needing attention now, then the oldest long-lived and the soonest-expiring fine ones up to ${formatCount(credentialRowLimit)} rows`
+      : "every one in the policy or needing attention now";
+  return html`${formatCount(rows.listed.length)} of ${formatCount(count)} credentials: ${which}. The other ${formatCount(rows.leftOutCount)}, long-lived or fine and not in the policy, are counted after the table. Fewest days left first; those without an expiry date follow. ${snippet}`;
+}
+
+/**
+ * The credentials table, sorted by days left: every credential that needs attention or is in the policy, and
+ * the rest up to a row limit; what is left out is counted, by source, in its footer (see table-rows.ts).
+ */
 export function renderCredentialTable(plan: Plan, states: Readonly<Record<string, CredentialProgress>>): SafeHtml {
   // plan.findings is most-urgent-first, so the first finding seen for a credential is the one to act on.
   const findings = new Map<string, Finding>();
@@ -49,19 +79,19 @@ export function renderCredentialTable(plan: Plan, states: Readonly<Record<string
   const steps = new Map<string, PlanStep>();
   for (const step of plan.steps) if (!steps.has(step.credential)) steps.set(step.credential, step);
 
-  const rows = [...plan.credentials]
-    .sort(compareByDaysLeft)
-    .map((c) => row(c, findings.get(c.credential), steps.get(c.credential), states[c.credential]));
+  const selected = selectTableRows(plan.credentials, plan.steps, states);
+  const rows = selected.listed.map((c) => row(c, findings.get(c.credential), steps.get(c.credential), states[c.credential]));
   const count = plan.credentials.length;
   return html`<section aria-labelledby="credentials-heading">
 <h2 id="credentials-heading">Credentials</h2>
 <div class="table-wrap">
 <table class="credentials">
-<caption>${count} ${count === 1 ? "credential" : "credentials"}, fewest days left first; those without an expiry date follow. For each one marked “not in policy”, <code>watchdog plan --json</code> prints the policy snippet that watches it.</caption>
+<caption>${caption(selected, count)}</caption>
 <thead><tr><th scope="col" class="w-name">Credential</th><th scope="col" class="w-source">Source</th><th scope="col" class="w-status">Status</th><th scope="col" class="w-days">Days left</th><th scope="col" class="w-date">Expires</th><th scope="col" class="w-action">Next action</th></tr></thead>
 <tbody>
 ${count > 0 ? rows.map((r) => html`${r}\n`) : html`<tr><td colspan="6">No credentials were found.</td></tr>`}
 </tbody>
+${selected.leftOutCount > 0 ? renderLeftOut(selected) : ""}
 </table>
 </div>
 </section>`;

@@ -8,4 +8,5 @@ export { reportHeaderPolicy, reportPagePolicy } from "./content-security-policy.
 export { auditLimit } from "./audit-table.js";
 export { defaultThresholdsDays, reportTotals, type ReportTotals } from "./totals.js";
 export { timelineDays } from "./timeline.js";
+export { credentialRowLimit, selectTableRows, type LeftOutGroup, type TableRows } from "./table-rows.js";
 export { escapeHtml } from "./html.js";

@@ -51,6 +51,7 @@ th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid
 thead th{position:sticky;top:0;background:#f9fafb;border-bottom:2px solid var(--line);font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#374151}
 tbody th{font-weight:600;overflow-wrap:break-word}
 tbody tr:nth-child(even){background:#fafafa}
+tfoot td{color:var(--muted);border-bottom:0;padding-top:10px}
 .id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
 .src{display:grid;grid-template-columns:70px 1fr;gap:0 6px;overflow-wrap:anywhere}
 .src b{color:var(--muted);font-weight:600;font-size:12px}

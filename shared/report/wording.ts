@@ -40,3 +40,14 @@ export function describeAgo(iso: string, now: Date): string {
   if (hours < 48) return `${hours} h ago`;
   return `${plural(Math.floor(hours / 24), "day")} ago`;
 }
+
+/** "18,997": digits grouped by hand, so the bytes do not depend on the runtime's locale data. */
+export function formatCount(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** "a", "a and b", "a, b and c". */
+export function joinWords(words: readonly string[]): string {
+  if (words.length <= 1) return words.join("");
+  return `${words.slice(0, -1).join(", ")} and ${words[words.length - 1] ?? ""}`;
+}

@@ -4,6 +4,7 @@
  *
  *   seededReport()  small estate with hostile names, every status, days left on and around the chart's edges
  *   largePlan(n)    ~n credentials (default 3,000) for page-size and rendering checks
+ *   estatePlan()    19,000 credentials shaped like the benchmark's large world, nearly all fine, a few in the policy
  */
 import type { Plan, WatchedCredential } from "../../shared/domain/finding.js";
 import { buildPlan } from "../../shared/domain/plan/index.js";
@@ -194,4 +195,47 @@ export function largePlan(count = 3_000): Plan {
     errors: [],
   };
   return buildPlan(snapshot, policyOf("version: 1\n"), reportNow, { vaultConfigured: true });
+}
+
+/** Variables the estate's policy binds (the first together with an Entra app); both fine. */
+export const estateBoundVariables = ["SERVICE_06500_TOKEN", "SERVICE_06501_TOKEN"] as const;
+const estateBoundAppId = "99999999-8888-4777-a666-555555555555";
+
+/**
+ * An estate like the benchmark's large world, 19,000 credentials: 13,001 CircleCI variables over 500 contexts
+ * and 6,000 Entra client secrets (one per app, so every label is unique); the policy binds one variable and
+ * one app together, so they count as one. Nearly all are fine: a few percent of the secrets have expired or
+ * expire within 30 days, a quarter of the variables are older than maxAgeDays. The two policy credentials
+ * are fine and deep in the middle of the order, so only being in the policy keeps them in the table.
+ */
+export function estatePlan(): Plan {
+  guidCounter = 0;
+  const policy = policyOf(`version: 1
+inventory: { maxAgeDays: 90 }
+credentials:
+  - name: estate-app
+    circleci: { context: team-000-deploy, variable: ${estateBoundVariables[0]} }
+    entra: { appId: ${estateBoundAppId} }
+    action: watch
+  - name: estate-variable
+    circleci: { context: team-001-deploy, variable: ${estateBoundVariables[1]} }
+    action: watch
+`);
+  const contexts = Array.from({ length: 500 }, (_, i) => ({ id: `ctx-${i}`, name: `team-${String(i).padStart(3, "0")}-deploy`, createdAt: ago(800) }));
+  // Ages 0..119 days: a quarter (91..119) are long-lived. The bound variables are 40 days old, fine.
+  const variables = Array.from({ length: 13_001 }, (_, i) =>
+    contextVariable(contexts[i % 500]!.name, `SERVICE_${String(i).padStart(5, "0")}_TOKEN`, i === 6_500 || i === 6_501 ? 40 : (i * 7) % 120),
+  );
+  // Days left -30..729: 4% expired, 4% within 30 days, the rest later. The bound app's secret has 300 days left.
+  const apps = Array.from({ length: 6_000 }, (_, i) =>
+    i === 3_000 ? app("estate-app", [{ days: 300 }], estateBoundAppId) : app(`service-${String(i).padStart(4, "0")}-deployer`, [{ days: ((i * 37) % 760) - 30 }]),
+  );
+  const snapshot: Snapshot = {
+    takenAt: reportNow.toISOString(),
+    circleci: { contexts, variables, projects: [] },
+    entra: { apps },
+    keyVault: { secrets: [] },
+    errors: [],
+  };
+  return buildPlan(snapshot, policy, reportNow, { vaultConfigured: true });
 }
