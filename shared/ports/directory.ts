@@ -1,14 +1,9 @@
 import type { SecretValue } from "../domain/secret-value.js";
 import type { AppPassword, EntraApp } from "../domain/snapshot.js";
+import type { ObservedFic } from "../domain/migration/federation-plan.js";
 
-export interface FederatedCredential {
-  id: string;
-  name: string;
-  issuer: string;
-  subject: string;
-  audiences: string[];
-  description?: string | null;
-}
+/** A federated identity credential as Graph lists it: the same shape the migration domain plans against. */
+export type FederatedCredential = ObservedFic;
 
 export type SignInEvidence =
   | { available: true; lastSignInDateTime: string | null }
