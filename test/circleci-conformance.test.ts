@@ -4,7 +4,7 @@ import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { CircleCiEmulator, circleCiRouteNames, circleLimits, sampleCircleWorld } from "../sandbox/circleci/index.js";
 import { describeErrors, loadOpenApi } from "./support/openapi.js";
 
-const openApi = loadOpenApi(new URL("../../shared/specs/circleci-openapi-v2.json", import.meta.url));
+const openApi = loadOpenApi(new URL("../specs/circleci-openapi-v2.json", import.meta.url));
 const tls = ensureSandboxTls(defaultTlsDir());
 const world = sampleCircleWorld();
 const orgId = world.org.id;

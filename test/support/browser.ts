@@ -1,6 +1,7 @@
 /**
- * Real headless Chromium for the page tests: Debian's `chromium` driven by playwright-core (which ships no
- * browser of its own), and a loopback HTTP server that answers with exactly the headers and body given, as
+ * Real headless Chromium for the page tests, driven by playwright-core (which ships no browser of its own): the
+ * one `npm test` unpacks from the npm package @sparticuz/chromium (scripts/ensure-browser.mjs), or a system
+ * Chromium named by CHROMIUM_PATH; and a loopback HTTP server that answers with exactly the headers and body given, as
  * the Function App would.
  *
  *   const browser = await launchChromium();            // throws how to install it when it is missing
@@ -16,7 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
-export const chromiumPath = "/usr/bin/chromium";
+/** Set by scripts/test.mjs (npm test); CHROMIUM_PATH may also name a system Chromium such as /usr/bin/chromium. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "";
+/** The NSS libraries the packaged browser needs on a machine that has none (scripts/ensure-browser.mjs). */
+const chromiumLibraryPath = process.env.CHROMIUM_LIBRARY_PATH;
 
 /** Flags this machine needs: no sandbox (root), no GPU, and no traffic of Chromium's own to anywhere. */
 const chromiumArgs = [
@@ -51,16 +55,17 @@ export interface ChromiumOptions {
   /** Ignore the page's Content-Security-Policy, to test what escaping alone prevents. */
   bypassCSP?: boolean;
   viewport?: { width: number; height: number };
-  /** Where the browser is; Debian's package by default. */
+  /** Where the browser is; the one npm test prepared by default. */
   executablePath?: string;
 }
 
 export async function launchChromium(options: ChromiumOptions = {}): Promise<Chromium> {
   const executablePath = options.executablePath ?? chromiumPath;
-  if (!existsSync(executablePath)) {
+  if (!executablePath || !existsSync(executablePath)) {
     throw new Error(
-      `Chromium is not installed at ${executablePath}; the page tests need a real browser. Install it with: ` +
-        "apt-get update && apt-get install -y chromium",
+      `No Chromium at "${executablePath}"; the page tests need a real browser. Run them with \`npm test\` after \`npm ci\` ` +
+        "(it unpacks the one @sparticuz/chromium ships), or point CHROMIUM_PATH at a system Chromium " +
+        "(apt-get update && apt-get install -y chromium; CHROMIUM_PATH=/usr/bin/chromium).",
     );
   }
   const profile = await mkdtemp(join(tmpdir(), "watchdog-chromium-"));
@@ -69,6 +74,7 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
+      ...(chromiumLibraryPath ? { env: { ...process.env, LD_LIBRARY_PATH: chromiumLibraryPath } } : {}),
       args: chromiumArgs,
       bypassCSP: options.bypassCSP ?? false,
       viewport: options.viewport ?? { width: 1280, height: 900 },
