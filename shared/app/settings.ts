@@ -50,6 +50,9 @@ const envSchema = z.object({
   WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
 });
 
+/** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
+export const settingNames: readonly string[] = Object.keys(envSchema.shape);
+
 /**
  * Parses settings from an environment. Errors name the setting and never echo its value (a token or
  * connection string could be in it).
