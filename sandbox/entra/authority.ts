@@ -9,7 +9,16 @@ export interface AuthorityOptions {
   tokens: TokenRegistry;
   /** A password added through Graph is refused for this long (Entra's replication delay). */
   propagationDelayMs: () => number;
+  /** The AADSTS code an expired secret is refused with (see `ExpiredSecretCode`). */
+  expiredSecretCode: () => ExpiredSecretCode;
 }
+
+/**
+ * Entra refuses an expired client secret with AADSTS7000222 ("The provided client secret keys for app … are
+ * expired": seen in public CI logs, e.g. Azure/azureml-examples actions run 5420647507, and in wire-facts.md).
+ * Some documentation attributes AADSTS7000215 to expired secrets too, so the other variant is a knob.
+ */
+export type ExpiredSecretCode = 7000222 | 7000215;
 
 function unknownTenant(tenant: string): EmulatorReply {
   return oauthError(
@@ -67,9 +76,21 @@ const invalidSecret = (appId: string) =>
     `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`,
   );
 
+const expiredSecret = (appId: string, code: ExpiredSecretCode) =>
+  code === 7000222
+    ? oauthError(
+        401,
+        "invalid_client",
+        7000222,
+        `The provided client secret keys for app '${appId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+      )
+    : invalidSecret(appId);
+
+const isExpired = (password: DirectoryPassword, now: Date) => now.getTime() >= new Date(password.endDateTime).getTime();
+
 function usable(password: DirectoryPassword, now: Date, propagationDelayMs: number): boolean {
   const at = now.getTime();
-  if (at < new Date(password.startDateTime).getTime() || at >= new Date(password.endDateTime).getTime()) return false;
+  if (at < new Date(password.startDateTime).getTime() || isExpired(password, now)) return false;
   return password.addedAt === undefined || at - password.addedAt >= propagationDelayMs;
 }
 
@@ -136,6 +157,7 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
         }
         const now = state.now();
         const password = state.passwordWithValue(app, secret);
+        if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
         if (!password || !usable(password, now, options.propagationDelayMs())) return invalidSecret(app.appId);
         state.recordSignIn(app.appId, password.keyId, now);
         const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });

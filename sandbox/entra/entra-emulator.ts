@@ -2,7 +2,7 @@ import { Emulator } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "../graph/directory-state.js";
-import { authorityRoutes } from "./authority.js";
+import { authorityRoutes, type ExpiredSecretCode } from "./authority.js";
 import { managedIdentityPath, managedIdentityRoutes } from "./managed-identity.js";
 import { oauthErrorShape } from "./oauth-errors.js";
 
@@ -13,6 +13,8 @@ export interface EntraEmulatorOptions {
   tokens: TokenRegistry;
   /** A password added through Graph is refused for this many ms, as Entra does until it propagates. Default 0. */
   propagationDelayMs?: number;
+  /** The code an expired secret is refused with: 7000222 (default, what Entra answers) or 7000215. */
+  expiredSecretCode?: ExpiredSecretCode;
   log?: RequestLog;
 }
 
@@ -24,22 +26,34 @@ export class EntraEmulator extends Emulator {
   readonly state: DirectoryState;
   // Read by the token route on every request, so tests can change it at any time.
   private readonly propagation: { ms: number };
+  private readonly expired: { code: ExpiredSecretCode };
 
   constructor(options: EntraEmulatorOptions) {
     const propagation = { ms: options.propagationDelayMs ?? 0 };
+    const expired = { code: options.expiredSecretCode ?? 7000222 };
     super(
       {
         name: "entra",
         errorShape: oauthErrorShape,
         routes: [
           ...managedIdentityRoutes(options.state, options.tokens),
-          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => propagation.ms }),
+          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => propagation.ms, expiredSecretCode: () => expired.code }),
         ],
       },
       options.log,
     );
     this.state = options.state;
     this.propagation = propagation;
+    this.expired = expired;
+  }
+
+  /** The AADSTS code an expired secret is refused with (7000222, or 7000215 as some documentation says). */
+  get expiredSecretCode(): ExpiredSecretCode {
+    return this.expired.code;
+  }
+
+  set expiredSecretCode(code: ExpiredSecretCode) {
+    this.expired.code = code;
   }
 
   /** A password added through Graph is refused for this many ms. */

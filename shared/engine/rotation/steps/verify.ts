@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from "p-retry";
 import { recordVerified } from "../../../domain/rotation/index.js";
+import { parseInstant } from "../../../domain/time.js";
 import type { SecretValue } from "../../../domain/secret-value.js";
 import { defaultTestRetry } from "../options.js";
 import type { RotationRun } from "../run.js";
@@ -7,10 +8,17 @@ import { newValue } from "./new-value.js";
 
 class NotYetAccepted extends Error {}
 
+/** The new secret's end has passed by our clock: no wait makes Entra accept it, whatever code it answered. */
+function expiredAt(run: RotationRun): string | undefined {
+  const end = parseInstant(run.journal.minted?.endDateTime);
+  return end && end.getTime() <= Date.parse(run.at()) ? end.toISOString() : undefined;
+}
+
 /**
  * Acquires a token with the new secret, retrying with backoff while Entra may still be propagating it
  * (invalid_client on a brand-new secret) or the token endpoint is unavailable; a refusal that no wait can
- * change (unknown app or tenant, expired secret) fails at once. Returns the attempts made.
+ * change (unknown app or tenant, expired secret: AADSTS7000222, or any refusal once its endDateTime has
+ * passed, since some documentation has Entra answer 7000215 for that too) fails at once. Returns the attempts made.
  */
 async function acquireToken(run: RotationRun, value: SecretValue): Promise<number> {
   const retry = { ...defaultTestRetry, ...run.options.testRetry };
@@ -20,6 +28,8 @@ async function acquireToken(run: RotationRun, value: SecretValue): Promise<numbe
       attempts += 1;
       const answer = await run.call("entra", () => run.ports.tester.test(run.options.tenantId, run.journal.app.appId, value));
       if (answer.ok) return;
+      const expired = expiredAt(run);
+      if (expired) throw new AbortError(`Entra refused the new secret: it expired at ${expired} (${answer.reason})`);
       if (!answer.retryable) throw new AbortError(`Entra refused the new secret: ${answer.reason}`);
       throw new NotYetAccepted(answer.reason);
     },
