@@ -12,6 +12,33 @@ export interface GraphContext {
   /** Largest page the emulator answers, whatever `$top` asks for. */
   maxPageSize: number;
   host: { emulator?: Emulator };
+  /** Read on every request, so tests can change them at any time. */
+  knobs: GraphKnobs;
+}
+
+/**
+ * How Graph answers a removal (removePassword, DELETE of a federated credential) whose target is not there.
+ * Microsoft documents neither answer; both a 404 `Request_ResourceNotFound` and a 400 are reported, in
+ * wordings that change. "sandbox-wording": this emulator's historical answers (400 "No password credential
+ * found with keyId …"; 404 for a federated credential). "not-found": 404 `Request_ResourceNotFound` for both.
+ * "other-wording": 400 `Request_BadRequest` with a message that names nothing recognisable.
+ */
+export type MissingCredentialAnswer = "sandbox-wording" | "not-found" | "other-wording";
+
+export interface GraphKnobs {
+  missingCredential: MissingCredentialAnswer;
+}
+
+/** The answer to a removal of `what` (a key id, a federated credential's id) that is not there. */
+export function missingCredentialReply(context: GraphContext, what: string, sandboxWording: () => EmulatorReply): EmulatorReply {
+  switch (context.knobs.missingCredential) {
+    case "sandbox-wording":
+      return sandboxWording();
+    case "not-found":
+      return graphNotFound(what);
+    case "other-wording":
+      return graphBadRequest("One or more properties contains invalid values.");
+  }
 }
 
 const unauthorizedHeaders = {

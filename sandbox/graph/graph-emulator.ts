@@ -2,7 +2,7 @@ import { Emulator, type Route } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "./directory-state.js";
-import type { GraphContext } from "./graph-context.js";
+import type { GraphContext, GraphKnobs, MissingCredentialAnswer } from "./graph-context.js";
 import { graphBadRequest, graphErrorShape } from "./graph-errors.js";
 import { applicationRoutes } from "./routes/applications.js";
 import { batchRoute } from "./routes/batch.js";
@@ -19,6 +19,8 @@ export interface GraphEmulatorOptions {
   maxPageSize?: number;
   /** Share one request log across emulators. */
   log?: RequestLog;
+  /** How a removal of a credential that is not there is answered (default "sandbox-wording"). */
+  missingCredentialAnswer?: MissingCredentialAnswer;
 }
 
 /**
@@ -27,11 +29,13 @@ export interface GraphEmulatorOptions {
  */
 export class GraphEmulator extends Emulator {
   readonly state: DirectoryState;
+  private readonly knobs: GraphKnobs;
 
   constructor(options: GraphEmulatorOptions) {
     const maxPageSize = options.maxPageSize ?? 999;
     if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw new Error(`Graph emulator: maxPageSize must be a positive integer, got ${maxPageSize}`);
-    const context: GraphContext = { state: options.state, tokens: options.tokens, maxPageSize, host: {} };
+    const knobs: GraphKnobs = { missingCredential: options.missingCredentialAnswer ?? "sandbox-wording" };
+    const context: GraphContext = { state: options.state, tokens: options.tokens, maxPageSize, host: {}, knobs };
     const routes: Route[] = [
       ...applicationRoutes(context),
       ...passwordRoutes(context),
@@ -48,6 +52,16 @@ export class GraphEmulator extends Emulator {
       options.log,
     );
     this.state = options.state;
+    this.knobs = knobs;
     context.host.emulator = this;
+  }
+
+  /** How a removal of a credential that is not there is answered (see `MissingCredentialAnswer`). */
+  get missingCredentialAnswer(): MissingCredentialAnswer {
+    return this.knobs.missingCredential;
+  }
+
+  set missingCredentialAnswer(answer: MissingCredentialAnswer) {
+    this.knobs.missingCredential = answer;
   }
 }

@@ -11,5 +11,5 @@ export {
 export { graphRouteNames, type GraphRouteName } from "./route-names.js";
 export { ficLimits } from "./routes/federated-credentials.js";
 export { batchLimit } from "./routes/batch.js";
-export { graphAudience } from "./graph-context.js";
+export { graphAudience, type MissingCredentialAnswer } from "./graph-context.js";
 export { smallTenantWorld, type SmallTenantOptions } from "./small-tenant.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EmulatorReply, EmulatorRequest, Route } from "../../core/emulator.js";
 import type { DirectoryApp, DirectoryFederatedCredential } from "../directory-state.js";
-import { applicationPath, authenticated, contextUrl, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
+import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest, graphError, graphNotFound } from "../graph-errors.js";
 import { paginate } from "../paging.js";
 import { graphRouteNames } from "../route-names.js";
@@ -149,7 +149,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
         const found = findCredential(resolved.app, req);
-        if (isReply(found)) return found;
+        if (isReply(found)) return found.status === 404 ? missingCredentialReply(context, req.params.ficRef ?? "", () => found) : found;
         const list = resolved.app.federatedIdentityCredentials;
         list.splice(list.indexOf(found), 1);
         return { status: 204 };

@@ -1,5 +1,5 @@
 import type { Route } from "../../core/emulator.js";
-import { applicationPath, authenticated, contextUrl, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
+import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest } from "../graph-errors.js";
 import { graphRouteNames } from "../route-names.js";
 import { passwordToWire } from "../wire.js";
@@ -68,7 +68,7 @@ export function passwordRoutes(context: GraphContext): Route[] {
         const keyId = read.body.keyId;
         if (typeof keyId !== "string" || !guid.test(keyId)) return graphBadRequest("Invalid value specified for property 'keyId' of resource 'Application': expected a GUID.");
         if (!context.state.removePassword(resolved.app, keyId)) {
-          return graphBadRequest(`No password credential found with keyId ${keyId}.`);
+          return missingCredentialReply(context, keyId, () => graphBadRequest(`No password credential found with keyId ${keyId}.`));
         }
         return { status: 204 };
       }),

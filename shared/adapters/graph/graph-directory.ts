@@ -22,6 +22,8 @@ const applicationFields = ["id", "appId", "displayName", "tags", "passwordCreden
 // removePassword and DELETE answer 204 without a body.
 const noBody = z.unknown();
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/** The answers Graph gives a removal whose target may already be gone. */
+const isRefusal = (error: unknown): error is GraphError => error instanceof GraphError && (error.status === 400 || error.status === 404);
 
 /** The Directory port on Microsoft Graph (v1.0, and beta for sign-in activity) through the Graph SDK. */
 export class GraphDirectory implements Directory {
@@ -97,8 +99,29 @@ export class GraphDirectory implements Directory {
     try {
       await this.call({ operation: "removePassword", method: "POST", path, safety: "idempotent", send: () => this.client.api(path).post({ keyId }), schema: noBody });
     } catch (error) {
-      // Already gone (also when a retried removal had in fact succeeded): the goal is reached.
-      if (error instanceof GraphError && (error.status === 400 || error.status === 404) && /no password credential found/i.test(error.graphMessage)) return;
+      // Graph does not document its answer for a key that is not there (a 404 Request_ResourceNotFound or a 400,
+      // in words that change), and a retried removal that had in fact succeeded meets the same answer: the app
+      // itself says whether the goal is reached. Never the message text.
+      if (isRefusal(error) && !(await this.hasPassword(appObjectId, keyId))) return;
+      throw error;
+    }
+  }
+
+  /** Whether the app (by object id) still holds the password; an app that is gone holds none. */
+  private async hasPassword(appObjectId: string, keyId: string): Promise<boolean> {
+    const path = `/applications/${segment(appObjectId)}`;
+    try {
+      const app = await this.call({
+        operation: "getApplication",
+        method: "GET",
+        path,
+        safety: "idempotent",
+        send: () => this.client.api(path).select(applicationFields).get(),
+        schema: applicationSchema,
+      });
+      return (app.passwordCredentials ?? []).some((p) => sameId(p.keyId, keyId));
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404 && error.code === "Request_ResourceNotFound") return false;
       throw error;
     }
   }
@@ -151,7 +174,18 @@ export class GraphDirectory implements Directory {
     try {
       await this.call({ operation: "deleteFederatedCredential", method: "DELETE", path, safety: "idempotent", send: () => this.client.api(path).delete(), schema: noBody });
     } catch (error) {
-      if (error instanceof GraphError && error.status === 404) return;
+      // As for removePassword: a 400 or 404 is settled by the app's own list, never by the answer's words.
+      if (isRefusal(error) && !(await this.hasFederatedCredential(appObjectId, credentialId))) return;
+      throw error;
+    }
+  }
+
+  /** Whether the app still holds the federated credential; an app that is gone holds none. */
+  private async hasFederatedCredential(appObjectId: string, credentialId: string): Promise<boolean> {
+    try {
+      return (await this.listFederatedCredentials(appObjectId)).some((f) => sameId(f.id, credentialId));
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404 && error.code === "Request_ResourceNotFound") return false;
       throw error;
     }
   }

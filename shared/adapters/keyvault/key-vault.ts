@@ -124,7 +124,20 @@ export class KeyVaultSecrets implements Vault {
     const context = { operation: enabled ? "enable version" : "disable version", secretName: name };
     checked(secretName, name, "name", context);
     checked(versionId, version, "version", context);
-    await this.call(context, () => this.client.updateSecretProperties(name, version, { enabled }));
+    try {
+      await this.call(context, () => this.client.updateSecretProperties(name, version, { enabled }));
+    } catch (error) {
+      // A version (or a whole name) that is gone, or a retried update that had in fact gone through, is settled
+      // by the versions Key Vault lists now, never by the words of its answer.
+      if (error instanceof KeyVaultError && (error.status === 400 || error.status === 404) && (await this.versionIsSettled(name, version, enabled))) return;
+      throw error;
+    }
+  }
+
+  /** The version is absent (nothing left to enable or disable) or already in the wanted state. */
+  private async versionIsSettled(name: string, version: string, enabled: boolean): Promise<boolean> {
+    const found = (await this.listVersions(name)).find((v) => v.version.toLowerCase() === version.toLowerCase());
+    return found === undefined ? !enabled : found.enabled === enabled;
   }
 
   private async call<T>(context: { operation: string; secretName?: string }, run: () => Promise<T>, knownSecrets: string[] = []): Promise<T> {
