@@ -64,7 +64,7 @@ describe("Entra emulator: authority (OpenID discovery and client-credentials gra
     expect(typeof body.correlation_id).toBe("string");
   });
 
-  it("refuses a removed secret, an expired one and one not valid yet", async () => {
+  it("refuses a removed secret and one not valid yet (AADSTS7000215), an expired one (AADSTS7000222, or 7000215 by a knob)", async () => {
     const other = sandbox.state.applications[1]!;
     const now = sandbox.state.now();
     const expired = sandbox.state.addPassword(other, { displayName: "expired", startDateTime: new Date(now.getTime() - 10 * DAY).toISOString(), endDateTime: new Date(now.getTime() - DAY).toISOString() });
@@ -72,8 +72,16 @@ describe("Entra emulator: authority (OpenID discovery and client-credentials gra
     const removed = sandbox.state.addPassword(other, { displayName: "removed", endDateTime: new Date(now.getTime() + 10 * DAY).toISOString() });
     await expect(credential(removed.secretText, other.appId).getToken(graphScope)).resolves.toBeTruthy();
     sandbox.state.removePassword(other, removed.keyId);
-    for (const secret of [removed.secretText, expired.secretText, future.secretText]) {
+    for (const secret of [removed.secretText, future.secretText]) {
       await expect(credential(secret, other.appId).getToken(graphScope)).rejects.toThrow(/AADSTS7000215/);
+    }
+    // Entra names an expired secret with its own code; the knob gives the variant some documentation describes.
+    await expect(credential(expired.secretText, other.appId).getToken(graphScope)).rejects.toThrow(/AADSTS7000222/);
+    sandbox.entra.expiredSecretCode = 7000215;
+    try {
+      await expect(credential(expired.secretText, other.appId).getToken(graphScope)).rejects.toThrow(/AADSTS7000215/);
+    } finally {
+      sandbox.entra.expiredSecretCode = 7000222;
     }
   });
 
