@@ -112,7 +112,8 @@ export function formatCycle(report: CycleReport): string {
   }
   if (report.enqueued.length > 0) lines.push(`ENQUEUED on rotation-jobs: ${report.enqueued.join(", ")}`, "");
   lines.push(`ALERTS: ${report.alerts.raised.length} raised, ${report.alerts.sent} delivered, ${report.alerts.failed} delivery failures, ${report.alerts.pending} pending`);
-  for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}`);
+  if (report.alerts.baseline) lines.push("  first cycle: chat sinks get one baseline digest; from now on alerts go out as they happen");
+  for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}${d.digest ? ` [${d.digest.kind} of ${d.digest.alerts} alerts]` : ""}`);
   for (const f of report.failures) lines.push(`FAILED ${f.step}: ${f.message}`);
   return `${lines.join("\n")}\n`;
 }

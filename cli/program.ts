@@ -39,9 +39,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("one full cycle: inventory -> plan -> act -> alert (what the timer function does)")
     .option("--dry-run", "plan and print, change nothing and send nothing")
     .option("--json", "print one JSON document (schemas/cycle-report.schema.json)")
-    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+    .option("--no-baseline", "on the first cycle, send every alert one by one instead of one baseline digest per chat sink")
+    .action(async (options: { dryRun?: boolean; json?: boolean; baseline: boolean }) => {
       const watchdog = await openWatchdog(io.env);
-      const report = await watchdog.run({ dryRun: options.dryRun === true, actor: "cli", onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
+      const report = await watchdog.run({ dryRun: options.dryRun === true, actor: "cli", baseline: options.baseline, onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(report) : formatCycle(report));
       code = report.failures.length > 0 ? EXIT.failed : EXIT.ok;
     });

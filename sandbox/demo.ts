@@ -6,13 +6,14 @@ import { join, resolve } from "node:path";
 import { Webhook } from "standardwebhooks";
 import type { ReceivedWebhook } from "./receiver/index.js";
 import { startSandbox } from "./start.js";
+import { busyOrgPolicyYaml, busyOrgShape, busyOrgWorld } from "./world/busy-org.js";
 import { demoPolicyYaml, demoWorld } from "./world/demo.js";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-function runWatchdog(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runWatchdog(args: string[], env: NodeJS.ProcessEnv, stdout: "inherit" | "ignore" = "inherit"): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env, stdio: "inherit" });
+    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env, stdio: ["inherit", stdout, "inherit"] });
     child.on("error", fail);
     child.on("exit", (code) => done(code ?? 1));
   });
@@ -39,7 +40,7 @@ function printDeliveries(received: ReceivedWebhook[], signingSecret: string): vo
       }
     }).length;
     const signature = sink.startsWith("generic/") ? ` (Standard Webhooks signature verified on ${verified} of ${hooks.length})` : "";
-    console.log(`  ${sink}: ${hooks.length} alerts${signature}`);
+    console.log(`  ${sink}: ${hooks.length} messages${signature}`);
   }
   const generic = received.filter((hook) => hook.kind === "generic").map((hook) => (hook.body as GenericBody | undefined)?.data ?? {});
   const rank = (severity?: string) => ["critical", "warning", "info"].indexOf(severity ?? "info");
@@ -50,11 +51,72 @@ function printDeliveries(received: ReceivedWebhook[], signingSecret: string): vo
   if (generic.length > shown) console.log(`   … and ${generic.length - shown} more (each once: a second run sends none of them again)`);
 }
 
+/** What one run delivered to each sink: chat messages by title, generic events counted. */
+function printRun(received: ReceivedWebhook[]): void {
+  if (received.length === 0) {
+    console.log("  nothing was sent");
+    return;
+  }
+  const bySink = new Map<string, ReceivedWebhook[]>();
+  for (const hook of received) bySink.set(`${hook.kind}/${hook.name}`, [...(bySink.get(`${hook.kind}/${hook.name}`) ?? []), hook]);
+  for (const [sink, hooks] of bySink) {
+    console.log(`  ${sink}: ${hooks.length} message${hooks.length === 1 ? "" : "s"}`);
+    if (!sink.startsWith("slack/")) continue;
+    for (const hook of hooks) console.log(`    "${(hook.body as { text?: string } | undefined)?.text ?? ""}"`);
+  }
+}
+
+/**
+ * `npm start -- --busy-org`: the organization of issue 17 (300 expiring app secrets, 60 old variables, one
+ * Slack channel paced like Slack). The first run announces one baseline per chat sink, the second sends nothing,
+ * a third a day later sends the thresholds crossed overnight as one digest.
+ */
+// The first run delivers 360 signed events through the embedded state store: about a minute on a laptop.
+const crossingAfterMs = 150_000;
+
+async function busyOrg(demoDir: string): Promise<void> {
+  const policyPath = join(demoDir, "watchdog.policy.yaml");
+  writeFileSync(policyPath, busyOrgPolicyYaml);
+  console.log(bold("secret-watchdog sandbox: a busy organization"));
+  // The CLI reads the real clock, so time cannot be moved for it: one secret is seeded to cross its 14-day
+  // threshold a few minutes from now, and the third run waits for that minute to pass.
+  const crossingAt = Date.now() + crossingAfterMs;
+  const sandbox = await startSandbox(busyOrgWorld(new Date(crossingAt - crossingAfterMs), { crossingAfterMs }));
+  try {
+    sandbox.receiver.pace("platform-slack");
+    console.log(
+      `${busyOrgShape.apps} app registrations with secrets expiring over the next 30 days, ` +
+        `${busyOrgShape.contexts * busyOrgShape.variablesPerContext} old context variables, one Slack channel (paced like Slack: 1 message/s, 429 + Retry-After).\n`,
+    );
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandbox.env, WATCHDOG_POLICY: policyPath, WATCHDOG_STATE_DIR: join(demoDir, "state") };
+    let code = 0;
+    for (const label of ["first run", "second run", "third run, once one secret has crossed its 14-day threshold"]) {
+      if (label.startsWith("third")) {
+        const wait = crossingAt - Date.now() + 1000;
+        if (wait <= 1000) console.log("(the first two runs took longer than the seeded crossing: the second run already saw it)");
+        if (wait > 0) {
+          console.log(`(waiting ${Math.ceil(wait / 1000)} s for service-299's secret to reach 14 days left)`);
+          await new Promise((done) => setTimeout(done, wait));
+        }
+      }
+      sandbox.receiver.clear();
+      console.log(bold(`$ watchdog run   # ${label}`));
+      code = await runWatchdog(["run"], env, "ignore");
+      printRun(sandbox.receiver.received);
+      console.log("");
+    }
+    process.exitCode = code;
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(): Promise<void> {
   const now = new Date();
   const demoDir = resolve(".sandbox", "demo");
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
+  if (process.argv.includes("--busy-org")) return busyOrg(demoDir);
   const policyPath = join(demoDir, "watchdog.policy.yaml");
   writeFileSync(policyPath, demoPolicyYaml);
 

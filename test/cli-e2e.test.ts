@@ -63,14 +63,18 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("run rotates what is due, delivers each alert once to every sink, signed, and a second run (a new process on the same state) sends nothing again", async () => {
+  it("run rotates what is due, delivers each alert once to the generic sink, signed, one baseline digest to each chat sink, and a second run (a new process on the same state) sends nothing again", async () => {
     const first = await cli(["run"]);
     expect(first.code, first.stderr).toBe(0);
     const received = sandbox.receiver.received.length;
     const generic = sandbox.receiver.received.filter((h) => h.kind === "generic");
     expect(generic.length).toBeGreaterThan(5);
-    expect(sandbox.receiver.received.filter((h) => h.kind === "slack")).toHaveLength(generic.length);
-    expect(sandbox.receiver.received.filter((h) => h.kind === "teams")).toHaveLength(generic.length);
+    // The first cycle against the organization: people get one announcement per chat sink, machines every event.
+    const slack = sandbox.receiver.received.filter((h) => h.kind === "slack");
+    expect(slack).toHaveLength(1);
+    expect((slack[0]!.body as { text: string }).text).toMatch(/^secret-watchdog is now watching \d+ credentials: \d+ expired, \d+ expiring, \d+ long-lived — here is the plan/);
+    expect(sandbox.receiver.received.filter((h) => h.kind === "teams")).toHaveLength(1);
+    expect(received).toBe(generic.length + 2);
     const verifier = new Webhook(sandbox.signingSecret);
     for (const hook of generic) expect(() => verifier.verify(hook.rawBody, hook.headers as Record<string, string>)).not.toThrow();
     const titles = generic.map((h) => (h.body as { data: { title: string } }).data.title);
@@ -80,6 +84,7 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(first.stdout).toMatch(/prod-deploy: rotation \S+ is pushed/);
     expect(new Set(generic.map((h) => h.headers["webhook-id"])).size).toBe(generic.length);
     expect(first.stdout).toContain(`ALERTS: ${generic.length} raised, ${received} delivered`);
+    expect(first.stdout).toContain("first cycle: chat sinks get one baseline digest");
 
     const second = await cli(["run"]);
     expect(second.code, second.stderr).toBe(0);
@@ -142,6 +147,19 @@ describe("watchdog CLI against the sandbox world", () => {
     const run = await cli(["check-policy"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("valid — 5 credentials, 3 webhooks");
+  });
+
+  it("run --no-baseline on a first cycle (fresh state) announces no baseline: chat sinks get the ordinary digest", async () => {
+    sandbox.receiver.clear();
+    const run = await cli(["run", "--no-baseline", "--json"], { WATCHDOG_STATE_DIR: join(dir, "state-no-baseline") });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { alerts: { baseline: boolean; raised: unknown[] } };
+    expect(report.alerts.baseline).toBe(false);
+    expect(report.alerts.raised.length).toBeGreaterThan(3);
+    const slack = sandbox.receiver.accepted({ kind: "slack" });
+    expect(slack).toHaveLength(1);
+    expect((slack[0]!.body as { text: string }).text).toMatch(new RegExp(`^secret-watchdog: ${report.alerts.raised.length} alerts \\(`));
+    expect(sandbox.receiver.accepted({ kind: "generic" })).toHaveLength(report.alerts.raised.length);
   });
 
   it("no secret value reached stdout, stderr or the state directory in any of the runs above", () => {

@@ -282,3 +282,20 @@ describe("policy rules: each is enforced with its path and a human message", () 
     expect(policy.credentials[0]).toMatchObject({ rotation: { validityDays: 365, rotateBeforeDays: 30, overlapHours: 24 } });
   });
 });
+
+describe("webhook digests and batches", () => {
+  it("takes digestAbove on chat sinks and batch on generic ones, and refuses them the other way round, naming the path", () => {
+    const policy = valid(policyWith({ alerts: { webhooks: [{ name: "chat", kind: "slack", url: "https://hooks.slack.com/services/T/B/x", digestAbove: 5 }, generic({ batch: true })] } }));
+    expect(policy.alerts.webhooks.map((w) => [w.digestAbove, w.batch])).toEqual([
+      [5, undefined],
+      [undefined, true],
+    ]);
+    expect(issues(policyWith({ alerts: { webhooks: [{ name: "chat", kind: "teams", url: "https://example.webhook.office.com/x", batch: true }, generic({ digestAbove: 2 })] } }))).toEqual([
+      "alerts.webhooks[0].batch: not allowed for kind: teams (chat sinks get a digest instead: digestAbove)",
+      "alerts.webhooks[1].digestAbove: not allowed for kind: generic (machines get one event per alert, or batch: true)",
+    ]);
+    expect(issues(policyWith({ alerts: { webhooks: [{ name: "chat", kind: "slack", url: "https://hooks.slack.com/services/T/B/x", digestAbove: -1 }] } }))).toEqual([
+      "alerts.webhooks[0].digestAbove: must be at least 0",
+    ]);
+  });
+});

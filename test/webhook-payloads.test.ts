@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import type { Alert } from "../shared/domain/alert.js";
-import { describeSink, redactUrlParts } from "../shared/domain/alerts/index.js";
-import { genericBody, signedHeaders, slackMessage, teamsMessage } from "../shared/adapters/webhooks/index.js";
+import { buildDigest, describeSink, redactUrlParts, shownItems } from "../shared/domain/alerts/index.js";
+import { genericBatchBody, genericBody, signedHeaders, slackDigestMessage, slackMessage, teamsDigestMessage, teamsMessage } from "../shared/adapters/webhooks/index.js";
 
 const alert: Alert = {
   id: "msg_0123456789abcdef0123456789abcdef",
@@ -178,5 +178,38 @@ describe("sink descriptions and redaction", () => {
     const redacted = redactUrlParts(text, url);
     expect(redacted).not.toContain("CANARY");
     expect(redacted).toContain("POST [redacted] failed");
+  });
+});
+
+describe("digest payloads", () => {
+  const many: Alert[] = Array.from({ length: 30 }, (_, i) => ({ ...hostile, id: `msg_${String(i).padStart(32, "0")}`, daysLeft: i }));
+  const digest = buildDigest({ kind: "digest", sink: "chat", alerts: many, keep: shownItems, reportUrl: "https://watchdog.example/api/report", now: new Date("2026-03-05T06:00:00.000Z") });
+
+  it("Slack: within Block Kit's limits, hostile names escaped, ten items with their next step and the rest counted", () => {
+    const message = slackDigestMessage(digest) as { text: string; blocks: SlackBlock[] };
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(message.blocks[0]!.text!.text.length).toBeLessThanOrEqual(150);
+    const mrkdwn = JSON.stringify(message.blocks.filter((b) => b.type !== "header"));
+    expect(mrkdwn).not.toContain("<!channel>");
+    expect(mrkdwn).not.toContain("<!here>");
+    expect(mrkdwn).not.toContain("<https://evil");
+    expect(message.blocks.filter((b) => b.text?.text.includes("Next step:"))).toHaveLength(10);
+    expect(JSON.stringify(message.blocks.at(-1))).toContain("… and 20 more. To see everything, run `watchdog plan` or open https://watchdog.example/api/report.");
+    expect(message.text).not.toContain("<!channel>");
+  });
+
+  it("Teams: hostile names only in TextRuns, ten items and the rest counted", () => {
+    const card = JSON.stringify(teamsDigestMessage(digest));
+    expect(card).not.toMatch(/"type":"TextBlock","text":"[^"]*<!channel>/);
+    expect(card).toContain("… and 20 more.");
+    expect(card.match(/Next step: /g)).toHaveLength(10);
+  });
+
+  it("generic batch: one signed event carrying every alert with its own id", () => {
+    const batch = buildDigest({ kind: "batch", sink: "ops", alerts: many, now: new Date("2026-03-05T06:00:00.000Z") });
+    const body = JSON.parse(genericBatchBody(batch)) as { type: string; data: { id: string; alerts: Alert[] } };
+    expect(body.type).toBe("credential.batch");
+    expect(body.data.alerts.map((a) => a.id).sort()).toEqual(many.map((a) => a.id).sort());
+    expect(body.data.id).toBe(batch.id);
   });
 });

@@ -1,1 +1,1 @@
-export { WebhookReceiver, type FailKnob, type RateLimitKnob, type ReceivedWebhook, type ReceiverSinkKind } from "./webhook-receiver.js";
+export { WebhookReceiver, type FailKnob, type PaceKnob, type RateLimitKnob, type ReceivedWebhook, type ReceiverSinkKind } from "./webhook-receiver.js";

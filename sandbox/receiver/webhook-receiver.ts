@@ -32,6 +32,29 @@ export interface RateLimitKnob {
   times?: number;
 }
 
+/**
+ * A Slack-like pace: Slack's incoming webhooks accept about one message per second per channel with short
+ * bursts tolerated, and answer HTTP 429 with a Retry-After header (seconds) beyond it
+ * (https://api.slack.com/docs/rate-limits: "Posting messages: 1 per second. Short bursts >1 allowed";
+ * "HTTP 429 Too Many Requests ... a Retry-After HTTP header containing the number of seconds until you can retry").
+ * A token bucket: `burst` messages at once, then one every `intervalMs`.
+ */
+export interface PaceKnob {
+  /** Default 1000 (one message a second). */
+  intervalMs?: number;
+  /** Messages accepted back to back before the pace applies; default 1. */
+  burst?: number;
+}
+
+interface Pace {
+  intervalMs: number;
+  burst: number;
+  tokens: number;
+  refilledAt: number;
+  /** 429s answered, for tests. */
+  limited: number;
+}
+
 type Behaviour = { kind: "fail"; status: number; body: string; left: number } | { kind: "rate-limit"; retryAfterSeconds: number; left: number };
 
 // What each real service answers on success: Slack "ok", a Teams Workflows trigger 202 Accepted.
@@ -50,6 +73,7 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   readonly emulator: Emulator;
   private readonly behaviours = new Map<string, Behaviour>();
+  private readonly paces = new Map<string, Pace>();
   private tls?: SandboxTls;
   private port?: number;
   private isUp = false;
@@ -92,9 +116,25 @@ export class WebhookReceiver {
     this.behaviours.set(name, { kind: "rate-limit", retryAfterSeconds: knob.retryAfterSeconds, left: knob.times ?? Infinity });
   }
 
+  /** Paces the sink `name` like a Slack incoming webhook (see PaceKnob) until healed. */
+  pace(name: string, knob: PaceKnob = {}): void {
+    const burst = knob.burst ?? 1;
+    this.paces.set(name, { intervalMs: knob.intervalMs ?? 1000, burst, tokens: burst, refilledAt: Date.now(), limited: 0 });
+  }
+
+  /** How many POSTs to `name` the pace answered with 429. */
+  paced(name: string): number {
+    return this.paces.get(name)?.limited ?? 0;
+  }
+
   heal(name?: string): void {
-    if (name === undefined) this.behaviours.clear();
-    else this.behaviours.delete(name);
+    if (name === undefined) {
+      this.behaviours.clear();
+      this.paces.clear();
+    } else {
+      this.behaviours.delete(name);
+      this.paces.delete(name);
+    }
   }
 
   /** Stops listening: senders get connection refused until `up()`. */
@@ -142,6 +182,29 @@ export class WebhookReceiver {
   }
 
   private behave(name: string): EmulatorReply | undefined {
+    return this.scripted(name) ?? this.paced429(name);
+  }
+
+  private paced429(name: string): EmulatorReply | undefined {
+    const pace = this.paces.get(name);
+    if (!pace) return undefined;
+    const now = Date.now();
+    const earned = Math.floor((now - pace.refilledAt) / pace.intervalMs);
+    if (earned > 0) {
+      pace.tokens = Math.min(pace.burst, pace.tokens + earned);
+      pace.refilledAt += earned * pace.intervalMs;
+    }
+    if (pace.tokens >= 1) {
+      pace.tokens -= 1;
+      return undefined;
+    }
+    pace.limited += 1;
+    // Slack gives whole seconds; a wait shorter than one still reads 1.
+    const waitMs = pace.refilledAt + pace.intervalMs - now;
+    return { status: 429, headers: { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) }, text: "rate_limited" };
+  }
+
+  private scripted(name: string): EmulatorReply | undefined {
     const behaviour = this.behaviours.get(name);
     if (!behaviour || behaviour.left <= 0) return undefined;
     behaviour.left -= 1;

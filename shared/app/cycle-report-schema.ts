@@ -94,7 +94,20 @@ export const cycleReportSchema = z
       sent: count,
       failed: count,
       pending: count,
-      deliveries: z.array(z.strictObject({ alertId: z.string(), sink: z.string(), title: z.string() })),
+      baseline: z.boolean().describe("The first cycle against the organization: chat sinks got one baseline announcement instead of the alerts one by one."),
+      deliveries: z
+        .array(
+          z.strictObject({
+            alertId: z.string().describe("The alert's id, or the digest's."),
+            sink: z.string(),
+            title: z.string(),
+            digest: z
+              .strictObject({ kind: z.enum(["baseline", "digest", "batch"]), alerts: count })
+              .optional()
+              .describe("The message was a digest standing for this many alerts."),
+          }),
+        )
+        .describe("Messages that reached a sink, one per message."),
     }),
     failures: z.array(z.strictObject({ step: z.string(), message: z.string() })).describe("Non-empty: the cycle failed part-way (exit code 1); the next cycle resumes."),
   })

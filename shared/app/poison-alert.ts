@@ -28,5 +28,7 @@ export async function raisePoisonAlert(
     details: { jobId: job.jobId, requestedBy: job.requestedBy, attempts: failure.attempts, step: failure.step, alertId: alert.id },
   });
   const delivery = await deliverPending(state, notifier, sinks, now, { concurrency: 4, actor: "queue" });
-  return { alertId: alert.id, sent: delivery.delivered.filter((d) => d.alert.id === alert.id).length };
+  // A chat sink with other alerts due may carry it inside one digest message: that counts as sent too.
+  const carried = (d: (typeof delivery.delivered)[number]) => d.alert?.id === alert.id || (d.digest?.alerts.some((a) => a.id === alert.id) ?? false);
+  return { alertId: alert.id, sent: delivery.delivered.filter(carried).length };
 }

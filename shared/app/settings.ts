@@ -17,6 +17,8 @@ export interface Settings {
   authorityHost: string;
   /** More rotations than this in one cycle fan out to the rotation-jobs queue (needs AzureWebJobsStorage). */
   fanOutAbove: number;
+  /** Where people see the status page (GET /api/report behind your sign-in): digests link to it. */
+  reportUrl?: string;
 }
 
 export class SettingsError extends BadInputError {
@@ -48,6 +50,7 @@ const envSchema = z.object({
   WATCHDOG_STATE_DIR: optional(z.string().min(1)),
   AZURE_AUTHORITY_HOST: optional(httpsUrl),
   WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
+  WATCHDOG_REPORT_URL: optional(z.string().url("expected a URL").refine((u) => u.startsWith("https://"), "expected an https:// URL")),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -81,6 +84,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     stateDir: e.WATCHDOG_STATE_DIR ?? ".watchdog",
     authorityHost: (e.AZURE_AUTHORITY_HOST ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
     fanOutAbove: e.WATCHDOG_FANOUT_THRESHOLD ?? 10,
+    ...(e.WATCHDOG_REPORT_URL ? { reportUrl: e.WATCHDOG_REPORT_URL } : {}),
   };
 }
 

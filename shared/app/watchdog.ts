@@ -38,7 +38,8 @@ export interface Watchdog {
   readonly adapters: Adapters;
   inventory(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Snapshot>;
   plan(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Plan>;
-  run(options: { dryRun: boolean; actor: string; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
+  /** `baseline: false` (`--no-baseline`): a first cycle alerts one by one instead of announcing a baseline. */
+  run(options: { dryRun: boolean; actor: string; baseline?: boolean; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
   /** The HTML status page (GET /api/report, `watchdog report`). */
   report(): Promise<string>;
   /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
@@ -90,7 +91,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       const snapshot = await inventory(opts);
       return withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
     },
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove }, { ...opts, now }),
+    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl }, { ...opts, now }),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);

@@ -1,11 +1,11 @@
 import type { Alert } from "../domain/alert.js";
-import { decideAlerts, rotationFailedAlert, type AlertDecisions } from "../domain/alerts/index.js";
+import { decideAlerts, rotationFailedAlert, type AlertDecisions, type BaselineSummary } from "../domain/alerts/index.js";
 import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import type { WebhookSink } from "../ports/notifier.js";
-import { deliverPending, loadLedger, recordAlerts } from "./alerts/index.js";
+import { deliverPending, isFirstCycle, loadLedger, markAnnounced, recordAlerts, type Delivered } from "./alerts/index.js";
 import { takeInventory, type InventoryProgress } from "./inventory.js";
 import { act, changedTheWorld } from "./act.js";
 import { isBusy, type RotationOutcome } from "./rotation/index.js";
@@ -34,7 +34,10 @@ export interface CycleReport {
     sent: number;
     failed: number;
     pending: number;
-    deliveries: Array<{ alertId: string; sink: string; title: string }>;
+    /** The first cycle against the organization: chat sinks got one baseline announcement instead of the alerts. */
+    baseline: boolean;
+    /** Messages that reached a sink; a digest stands for `digest.alerts` alerts. */
+    deliveries: Array<{ alertId: string; sink: string; title: string; digest?: { kind: "baseline" | "digest" | "batch"; alerts: number } }>;
   };
   failures: CycleFailure[];
 }
@@ -48,6 +51,8 @@ export interface CycleDependencies {
   orgId: string;
   /** More rotations than this fan out to the rotation-jobs queue (when one is configured). */
   fanOutAbove: number;
+  /** WATCHDOG_REPORT_URL: where a digest's reader sees everything. */
+  reportUrl?: string;
 }
 
 export interface CycleOptions {
@@ -55,6 +60,14 @@ export interface CycleOptions {
   actor: string;
   now: () => Date;
   onProgress?: (p: InventoryProgress) => void;
+  /** false (`--no-baseline`): the first cycle alerts one by one instead of announcing a baseline to chat sinks. */
+  baseline?: boolean;
+}
+
+function deliveryLine(delivered: Delivered): CycleReport["alerts"]["deliveries"][number] {
+  if (delivered.alert) return { alertId: delivered.alert.id, sink: delivered.sink, title: delivered.alert.title };
+  const digest = delivered.digest;
+  return { alertId: digest.id, sink: delivered.sink, title: digest.title, digest: { kind: digest.kind, alerts: digest.total } };
 }
 
 /** A rotation-failed alert for each rotation that stopped on a failure this cycle. */
@@ -84,12 +97,24 @@ export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "
   return { ...plan, migrations: await loadMigrationStatuses(deps.adapters.state, oidc) };
 }
 
+/** What the first cycle's announcement says the watchdog watches. */
+function baselineSummary(plan: Plan): BaselineSummary {
+  return { credentials: plan.summary.credentials, expired: plan.summary.expired, expiring: plan.summary.expiring, longLived: plan.summary.longLived };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
 export function webhookSinks(policy: Policy): WebhookSink[] {
-  return policy.alerts.webhooks.map((w) => ({ name: w.name, kind: w.kind, url: w.url, signingSecret: w.signingSecret }));
+  return policy.alerts.webhooks.map((w) => ({
+    name: w.name,
+    kind: w.kind,
+    url: w.url,
+    signingSecret: w.signingSecret,
+    ...(w.digestAbove !== undefined ? { digestAbove: w.digestAbove } : {}),
+    ...(w.batch !== undefined ? { batch: w.batch } : {}),
+  }));
 }
 
 /**
@@ -111,7 +136,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     rotations: [],
     migrations: [],
     enqueued: [],
-    alerts: { raised: [], sent: 0, failed: 0, pending: 0, deliveries: [] },
+    alerts: { raised: [], sent: 0, failed: 0, pending: 0, baseline: false, deliveries: [] },
     failures: [],
   };
   if (options.dryRun) return report;
@@ -153,17 +178,21 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
       if (!isMigrationBusy(outcome) && outcome.failure) report.failures.push({ step: `migrate ${outcome.credential}: ${outcome.failure.step}`, message: outcome.failure.message });
     }
     const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts], ledger: decisions.ledger };
-    await recordAlerts(adapters.state, all, sinks, options.now());
+    const first = await isFirstCycle(adapters.state, ledger);
+    const baseline = first && options.baseline !== false ? baselineSummary(alertPlan) : undefined;
+    await recordAlerts(adapters.state, all, sinks, options.now(), { baseline, reportUrl: deps.reportUrl });
+    if (first) await markAnnounced(adapters.state, options.now());
     report.alerts.raised = all.raise;
+    report.alerts.baseline = baseline !== undefined;
   } catch (error) {
     report.failures.push({ step: "alerts.record", message: message(error) });
   }
   try {
-    const delivery = await deliverPending(adapters.state, adapters.notifier, sinks, options.now(), { concurrency: 4, actor: options.actor });
+    const delivery = await deliverPending(adapters.state, adapters.notifier, sinks, options.now(), { concurrency: 4, actor: options.actor, reportUrl: deps.reportUrl });
     report.alerts.sent = delivery.sent;
     report.alerts.failed = delivery.failed;
     report.alerts.pending = delivery.pending;
-    report.alerts.deliveries = delivery.delivered.map((d) => ({ alertId: d.alert.id, sink: d.sink, title: d.alert.title }));
+    report.alerts.deliveries = delivery.delivered.map(deliveryLine);
   } catch (error) {
     report.failures.push({ step: "alerts.deliver", message: message(error) });
   }

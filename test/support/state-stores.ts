@@ -74,3 +74,10 @@ export function stateStoreCases(): StateStoreCase[] {
     { name: "azure-tables", start: startAzureTablesStateStore },
   ];
 }
+
+/** A second StateStore object on the same state: what a restarted process (or another instance) gets. */
+export function reopenStateStore(kase: StateStoreCase, started: StartedStateStore): StateStore {
+  return kase.name === "local"
+    ? createLocalStateStore({ dir: started.dir! })
+    : createAzureStateStore({ connectionString: started.connection!, tablePrefix: started.tablePrefix! });
+}

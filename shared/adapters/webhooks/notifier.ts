@@ -2,9 +2,12 @@ import { z } from "zod";
 import type { Alert } from "../../domain/alert.js";
 import { describeSink } from "../../domain/alerts/redact.js";
 import type { DeliveryResult, Notifier, WebhookSink } from "../../ports/notifier.js";
-import { genericBody, signedHeaders } from "./generic-payload.js";
+import type { Digest } from "../../domain/alerts/digest.js";
+import { genericBatchBody, genericBody, signedHeaders } from "./generic-payload.js";
 import { postWithRetry, type PostOptions, type WebhookRequest } from "./post.js";
+import { slackDigestMessage } from "./slack-digest.js";
 import { slackMessage } from "./slack-payload.js";
+import { teamsDigestMessage } from "./teams-digest.js";
 import { teamsMessage } from "./teams-payload.js";
 
 const optionsSchema = z
@@ -36,6 +39,8 @@ const sinkSchema = z.object({
   kind: z.enum(["generic", "slack", "teams"]),
   url: z.string().refine(isHttpUrl, "must be an http(s) URL"),
   signingSecret: z.string().min(1, "must not be empty").optional(),
+  digestAbove: z.number().int().min(0).optional(),
+  batch: z.boolean().optional(),
 });
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -60,6 +65,19 @@ function buildRequest(sink: WebhookSink, alert: Alert, sentAt: Date): WebhookReq
   }
 }
 
+function buildDigestRequest(sink: WebhookSink, digest: Digest, sentAt: Date): WebhookRequest {
+  switch (sink.kind) {
+    case "generic": {
+      const body = genericBatchBody(digest);
+      return { body, headers: signedHeaders(sink.signingSecret ?? "", digest, sentAt, body) };
+    }
+    case "slack":
+      return { body: JSON.stringify(slackDigestMessage(digest)), headers: {} };
+    case "teams":
+      return { body: JSON.stringify(teamsDigestMessage(digest)), headers: {} };
+  }
+}
+
 /** Delivers alerts to generic (Standard Webhooks), Slack and Teams webhooks. */
 export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Notifier {
   const parsed = optionsSchema.safeParse(options);
@@ -68,18 +86,20 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
   }
   const postOptions: PostOptions = { ...parsed.data, sleep: parsed.data.sleep ?? defaultSleep };
 
+  const deliver = async (sink: WebhookSink, build: () => WebhookRequest, sentAt: Date): Promise<DeliveryResult> => {
+    const problem = invalidSink(sink);
+    if (problem) return { ok: false, error: `${describeSink(sink)}: ${problem}`, retryable: false };
+    let request: WebhookRequest;
+    try {
+      request = build();
+    } catch {
+      // standardwebhooks throws on a secret that is not base64; its message is not needed and is not echoed.
+      return { ok: false, error: `${describeSink(sink)}: signingSecret is not a valid "whsec_<base64>" key`, retryable: false };
+    }
+    return postWithRetry(sink, request, postOptions, sentAt);
+  };
   return {
-    async send(sink: WebhookSink, alert: Alert, sentAt: Date): Promise<DeliveryResult> {
-      const problem = invalidSink(sink);
-      if (problem) return { ok: false, error: `${describeSink(sink)}: ${problem}`, retryable: false };
-      let request: WebhookRequest;
-      try {
-        request = buildRequest(sink, alert, sentAt);
-      } catch {
-        // standardwebhooks throws on a secret that is not base64; its message is not needed and is not echoed.
-        return { ok: false, error: `${describeSink(sink)}: signingSecret is not a valid "whsec_<base64>" key`, retryable: false };
-      }
-      return postWithRetry(sink, request, postOptions, sentAt);
-    },
+    send: (sink, alert, sentAt) => deliver(sink, () => buildRequest(sink, alert, sentAt), sentAt),
+    sendDigest: (sink, digest, sentAt) => deliver(sink, () => buildDigestRequest(sink, digest, sentAt), sentAt),
   };
 }

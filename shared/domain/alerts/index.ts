@@ -5,3 +5,17 @@ export { currentThreshold, normalizeThresholds } from "./thresholds.js";
 export { describeSink, redactUrlParts } from "./redact.js";
 export { rotationFailedAlert } from "./rotation-failed.js";
 export { rotationJobPoisonedAlert } from "./rotation-job-poisoned.js";
+export {
+  buildDigest,
+  compareAlertUrgency,
+  describeCount,
+  digestId,
+  mergeDigests,
+  seeAllHint,
+  seeAllLine,
+  shownItems,
+  type BaselineSummary,
+  type Digest,
+  type DigestContext,
+  type DigestCount,
+} from "./digest.js";

@@ -14,4 +14,4 @@ export {
 export type { CircleciBinding } from "./circleci-binding.js";
 export { rotationDefaults, type RotationPolicy } from "./rotation-schema.js";
 export { oidcDefaults, maxFederatedCredentialsPerApp, type OidcPolicy } from "./oidc-schema.js";
-export { webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";
+export { defaultDigestAbove, webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Alert } from "../../domain/alert.js";
+import type { Digest } from "../../domain/alerts/digest.js";
 import type { LedgerEntry } from "../../domain/alerts/ledger.js";
 import type { StateTable } from "../../ports/state-store.js";
 import type { OutboxRecord } from "./outbox-record.js";
@@ -46,8 +47,21 @@ export const ledgerEntrySchema = z.object({
   notFound: z.object({ since: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
-export const outboxRecordSchema = z.object({
-  alert: alertSchema,
+const severitySchema = z.enum(["critical", "warning", "info"]);
+
+const digestSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(["baseline", "digest", "batch"]),
+  title: z.string(),
+  counts: z.array(z.object({ kind: z.string(), severity: severitySchema, count: z.number().int().min(0) })),
+  total: z.number().int().min(0),
+  alerts: z.array(alertSchema),
+  seeAll: z.object({ command: z.string(), reportUrl: z.string().optional() }),
+  baseline: z.object({ credentials: z.number(), expired: z.number(), expiring: z.number(), longLived: z.number() }).optional(),
+  raisedAt: isoDate,
+}) satisfies z.ZodType<Digest>;
+
+const outboxDeliverySchema = z.object({
   sink: z.string().min(1),
   state: z.enum(["pending", "delivered"]),
   attempts: z.number().int().min(0),
@@ -58,7 +72,17 @@ export const outboxRecordSchema = z.object({
   lastStatus: z.number().int().optional(),
   lastError: z.string().optional(),
   deliveredAt: isoDate.optional(),
-}) satisfies z.ZodType<OutboxRecord>;
+  deliveredIn: z.string().optional(),
+});
+
+// The message first, so a broken record's error names it first.
+const alertRecordSchema = z.object({ alert: alertSchema, digest: z.undefined().optional() }).extend(outboxDeliverySchema.shape);
+const digestRecordSchema = z.object({ digest: digestSchema, alert: z.undefined().optional() }).extend(outboxDeliverySchema.shape);
+
+/** An outbox record is an alert's or a digest's; which one its `digest` key says, so errors name the right fields. */
+export function outboxRecordSchemaFor(value: unknown): z.ZodType<OutboxRecord> {
+  return value !== null && typeof value === "object" && "digest" in value ? digestRecordSchema : alertRecordSchema;
+}
 
 export class StoredAlertStateError extends Error {
   constructor(table: StateTable, key: string, problems: string) {
