@@ -1,6 +1,7 @@
 import type { AlertSource } from "../shared/domain/alert.js";
 import type { Finding, Plan } from "../shared/domain/finding.js";
 import type { Policy } from "../shared/domain/policy/index.js";
+import { describeProjectCoverage } from "../shared/domain/plan/index.js";
 import type { Snapshot } from "../shared/domain/snapshot.js";
 import type { CycleReport } from "../shared/engine/cycle.js";
 import type { InventoryProgress } from "../shared/engine/inventory.js";
@@ -51,6 +52,7 @@ export function formatPlan(plan: Plan): string {
   const lines = [
     `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found`,
   ];
+  if (plan.projectCoverage) lines.push(`Coverage: ${describeProjectCoverage(plan.projectCoverage)}`);
   if (!plan.complete) {
     lines.push("", "INCOMPLETE INVENTORY (nothing will be removed this cycle):");
     for (const e of plan.sourceErrors) lines.push(`  ${e.source} ${e.where}: ${e.message}`);

@@ -311,6 +311,8 @@ describe("CircleCI emulator on the wire, checked against CircleCI's OpenAPI docu
     await api.get("/project/gh/acme/api/envvar/A");
     await api.delete("/project/gh/acme/api/envvar/A");
     await axios.get(`${emulator.url}/api/v1.1/projects`, { headers: { "Circle-Token": world.token } });
+    // Undocumented (not in the OpenAPI document): the organization project list CircleCI-Env-Inspector reads.
+    await axios.get(`${emulator.url}/api/private/project`, { params: { "organization-id": orgId, "include-deleted": "true" }, headers: { "Circle-Token": world.token } });
     for (const entry of emulator.log.entries) names.add(entry.route);
     expect([...names].sort()).toEqual([...circleCiRouteNames].sort());
   });

@@ -3,6 +3,7 @@ import type { RequestLog } from "../core/request-log.js";
 import type { CircleWorld } from "../world/spec.js";
 import { contextEnvVarRoutes } from "./routes-context-envvar.js";
 import { contextRoutes } from "./routes-context.js";
+import { privateRoutes } from "./routes-private.js";
 import { projectRoutes, type ProjectTimestampStyle } from "./routes-project.js";
 import { userRoutes } from "./routes-user.js";
 import { CircleCiState } from "./state.js";
@@ -35,6 +36,7 @@ export const circleCiRouteNames = [
   "project.envvar.get",
   "project.envvar.delete",
   "v1.projects",
+  "private.projects",
 ] as const;
 
 export type CircleCiRouteName = (typeof circleCiRouteNames)[number];
@@ -42,7 +44,7 @@ export type CircleCiRouteName = (typeof circleCiRouteNames)[number];
 const circleErrorShape: ErrorShaper = (status, message) => ({ status, json: { message } });
 
 /**
- * CircleCI API v2 (and the one API v1.1 listing the watchdog uses) over HTTPS on 127.0.0.1.
+ * CircleCI API v2 (and the API v1.1 followed-projects and private organization-projects listings the watchdog uses) over HTTPS on 127.0.0.1.
  * Point a client at `CIRCLECI_API_URL = ${url}/api/v2`.
  */
 export class CircleCiEmulator extends Emulator {
@@ -63,6 +65,7 @@ export class CircleCiEmulator extends Emulator {
           ...contextEnvVarRoutes(routeOptions),
           ...contextRoutes(routeOptions),
           ...projectRoutes({ ...routeOptions, timestampStyle: options.projectTimestampStyle ?? "iso" }),
+          ...privateRoutes(routeOptions),
         ],
       },
       options.log,

@@ -35,7 +35,8 @@ function decoded(raw: string | undefined): string | undefined {
 function findProject(state: CircleCiState, req: EmulatorRequest): EmulatedProject | undefined {
   const projectSlug = decoded(req.params.slug);
   if (!projectSlug || projectSlug.split("/").length !== 3) return undefined;
-  return state.project(projectSlug);
+  const project = state.project(projectSlug);
+  return project?.deletedAt ? undefined : project;
 }
 
 function formatTimestamp(iso: string, style: ProjectTimestampStyle): string {

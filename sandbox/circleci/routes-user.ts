@@ -43,7 +43,7 @@ export function userRoutes(state: CircleCiState): Route[] {
         () => ({
           status: 200,
           json: state.projects
-            .filter((p) => p.followed)
+            .filter((p) => p.followed && !p.deletedAt)
             .map((p) => {
               const [, username, reponame] = p.slug.split("/");
               const facts = vcsOf(p.slug);

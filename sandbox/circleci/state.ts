@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CircleWorld } from "../world/spec.js";
+import type { PrivateProjectListOptions } from "./routes-private.js";
 
 export interface EmulatedContextVariable {
   name: string;
@@ -28,6 +29,8 @@ export interface EmulatedProject {
   name: string;
   followed: boolean;
   variables: EmulatedProjectVariable[];
+  /** A deleted project: still in the organization list with include-deleted=true, gone from API v2 (404). */
+  deletedAt?: string;
 }
 
 /**
@@ -40,6 +43,8 @@ export class CircleCiState {
   readonly user: CircleWorld["user"];
   readonly contexts: EmulatedContext[];
   readonly projects: EmulatedProject[];
+  /** Knobs of the undocumented organization project list (routes-private.ts); tests change them. */
+  privateProjectList: PrivateProjectListOptions = { deletedMarker: "deleted_at", repeatFirstPage: false };
 
   constructor(world: CircleWorld, private readonly now: () => Date) {
     this.token = world.token;
@@ -57,6 +62,7 @@ export class CircleCiState {
       name: p.name,
       followed: p.followed ?? false,
       variables: p.variables.map((v) => ({ ...v })),
+      ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}),
     }));
   }
 

@@ -24,6 +24,8 @@ export interface CircleWorld {
     name: string;
     followed?: boolean;
     variables: Array<{ name: string; value: string; createdAt?: string }>;
+    /** Deleted from CircleCI: listed by the organization list with include-deleted=true, 404 through API v2. */
+    deletedAt?: string;
   }>;
 }
 

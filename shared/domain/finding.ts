@@ -1,3 +1,4 @@
+import type { ProjectCoverage } from "./plan/project-coverage.js";
 import type { AlertSource, Severity } from "./alert.js";
 import type { SourceError } from "./snapshot.js";
 
@@ -67,6 +68,8 @@ export interface Plan {
   steps: PlanStep[];
   /** OIDC migrations of `action: oidc` credentials, from the state store (added by the app; the pure plan does not read state). */
   migrations?: MigrationStatus[];
+  /** Which CircleCI projects were read, and how they were found. */
+  projectCoverage?: ProjectCoverage;
   summary: {
     credentials: number;
     expired: number;

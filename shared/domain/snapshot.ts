@@ -70,9 +70,24 @@ export interface SourceError {
   message: string;
 }
 
+/** How the inventory came to read a project (`inventory.projects`, a credential's binding, followed, the organization list). */
+export type ProjectSource = "listed" | "bound" | "followed" | "organization";
+
+/** What the inventory knows of its own project coverage (API v2 cannot list an organization's projects). */
+export interface ProjectReads {
+  /** Every project the inventory tried to read, with how it was found. */
+  sources: Array<{ slug: string; from: ProjectSource[] }>;
+  /** `inventory.allProjects`: "read", "failed" (coverage incomplete), or "off". */
+  organizationList: "read" | "failed" | "off";
+  /** Projects the organization list marked deleted (skipped). */
+  deletedSkipped: number;
+  /** Projects only the organization list named that API v2 answers 404 for: deleted, or not visible to the token's user. */
+  notFound: string[];
+}
+
 export interface Snapshot {
   takenAt: string;
-  circleci: { contexts: CiContext[]; variables: CiVariable[]; projects: string[] };
+  circleci: { contexts: CiContext[]; variables: CiVariable[]; projects: string[]; projectReads?: ProjectReads };
   entra: { apps: EntraApp[] };
   /** null when no vault is configured. */
   keyVault: { secrets: VaultSecretInfo[] } | null;

@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import type { Policy } from "../domain/policy/index.js";
-import type { CiContext, CiVariable, EntraApp, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
-import type { CiSecretStore } from "../ports/ci-secret-store.js";
+import type { CiContext, CiVariable, EntraApp, ProjectReads, ProjectSource, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
+import { answeredStatus, type CiSecretStore } from "../ports/ci-secret-store.js";
 import type { Directory } from "../ports/directory.js";
 import { uniqueBy } from "../domain/unique-by.js";
 import type { Vault } from "../ports/vault.js";
@@ -30,22 +30,50 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The project slugs to read: the policy's list, every project a credential binds, and (optionally) the followed ones. */
-async function projectSlugs(policy: Policy, ci: CiSecretStore, errors: SourceError[]): Promise<string[]> {
-  const slugs = new Set<string>(policy.inventory.projects);
+interface ProjectPlan {
+  /** Every project to read, with how it was found. */
+  sources: Map<string, Set<ProjectSource>>;
+  organizationList: ProjectReads["organizationList"];
+  deletedSkipped: number;
+}
+
+function found(sources: Map<string, Set<ProjectSource>>, slug: string, from: ProjectSource): void {
+  const known = sources.get(slug) ?? new Set<ProjectSource>();
+  known.add(from);
+  sources.set(slug, known);
+}
+
+/** The projects to read: the policy's list, every project a credential binds, the followed ones, the whole organization. */
+async function projectsToRead(policy: Policy, ci: CiSecretStore, errors: SourceError[]): Promise<ProjectPlan> {
+  const sources = new Map<string, Set<ProjectSource>>();
+  for (const slug of policy.inventory.projects) found(sources, slug, "listed");
   for (const credential of policy.credentials) {
-    if ("project" in credential.circleci && credential.circleci.project) slugs.add(credential.circleci.project);
+    if ("project" in credential.circleci && credential.circleci.project) found(sources, credential.circleci.project, "bound");
   }
   if (policy.inventory.followedProjects) {
     try {
-      for (const slug of await ci.listFollowedProjects()) slugs.add(slug);
+      for (const slug of await ci.listFollowedProjects()) found(sources, slug, "followed");
     } catch (error) {
       errors.push({ source: "circleci", where: "followed projects", message: describe(error) });
     }
   }
-  return [...slugs].sort();
+  let organizationList: ProjectReads["organizationList"] = "off";
+  let deletedSkipped = 0;
+  if (policy.inventory.allProjects) {
+    try {
+      for (const project of await ci.listOrganizationProjects()) {
+        if (project.deleted) deletedSkipped += 1;
+        else found(sources, project.slug, "organization");
+      }
+      organizationList = "read";
+    } catch (error) {
+      // Undocumented endpoint: a failure is a hole in the coverage (incomplete), never "no projects".
+      organizationList = "failed";
+      errors.push({ source: "circleci", where: "organization projects", message: describe(error) });
+    }
+  }
+  return { sources, organizationList, deletedSkipped };
 }
-
 
 /**
  * Reads every source into one normalized snapshot. CircleCI contexts and projects are read side by side
@@ -92,15 +120,40 @@ export async function takeInventory(sources: InventorySources, policy: Policy, o
   })();
 
   const projectsRead = (async () => {
-    const projects = await projectSlugs(policy, sources.ci, errors);
-    const variables = await readEach(projects, (slug) => `project ${slug}`, (slug) => sources.ci.listProjectVariables(slug), "projects");
-    return { projects, variables };
+    const planned = await projectsToRead(policy, sources.ci, errors);
+    const projects = [...planned.sources.keys()].sort();
+    const notFound: string[] = [];
+    const onlyFromOrganization = (slug: string) => [...(planned.sources.get(slug) ?? [])].every((from) => from === "organization");
+    const variables = await readEach(
+      projects,
+      (slug) => `project ${slug}`,
+      async (slug) => {
+        try {
+          return await sources.ci.listProjectVariables(slug);
+        } catch (error) {
+          // The organization list also names projects API v2 no longer has (deleted, where the list does not mark
+          // them) or that the token's user cannot see: said in the coverage, not a failed read of the inventory.
+          if (answeredStatus(error) !== 404 || !onlyFromOrganization(slug)) throw error;
+          notFound.push(slug);
+          return [];
+        }
+      },
+      "projects",
+    );
+    const projectReads: ProjectReads = {
+      sources: projects.map((slug) => ({ slug, from: [...(planned.sources.get(slug) ?? [])].sort() })),
+      organizationList: planned.organizationList,
+      deletedSkipped: planned.deletedSkipped,
+      notFound: notFound.sort(),
+    };
+    return { projects, variables, projectReads };
   })();
 
   const circleci = Promise.all([contextsRead, projectsRead]).then(([c, p]) => ({
     contexts: c.contexts,
     variables: [...c.variables, ...p.variables],
     projects: p.projects,
+    projectReads: p.projectReads,
   }));
 
   const entra = (async () => {

@@ -8,6 +8,11 @@ export interface CiSecretStore {
   listProjectVariables(projectSlug: string): Promise<CiVariable[]>;
   /** Slugs of the projects the token's user follows (API v1.1), for `inventory.followedProjects`. */
   listFollowedProjects(): Promise<string[]>;
+  /**
+   * Every project of the organization (CIRCLECI_ORG_ID) through CircleCI's undocumented organization project list,
+   * for `inventory.allProjects`. Throws on any failure or unexpected answer, including a list that repeats itself.
+   */
+  listOrganizationProjects(): Promise<Array<{ slug: string; deleted: boolean }>>;
   /** Upsert. */
   setContextVariable(contextId: string, name: string, value: SecretValue): Promise<void>;
   /** Idempotent: a variable already gone is not an error. */
@@ -16,4 +21,11 @@ export interface CiSecretStore {
   setProjectVariable(projectSlug: string, name: string, value: SecretValue): Promise<void>;
   /** Idempotent: a variable already gone is not an error. */
   deleteProjectVariable(projectSlug: string, name: string): Promise<void>;
+}
+
+/** The HTTP status a store's error carries, when the failure was an answer (its errors expose `status`). */
+export function answeredStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
+  const status = (error as { status: unknown }).status;
+  return typeof status === "number" ? status : undefined;
 }

@@ -63,6 +63,7 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       listContextVariables: (c) => ci.listContextVariables(c),
       listProjectVariables: (s) => ci.listProjectVariables(s),
       listFollowedProjects: () => ci.listFollowedProjects(),
+      listOrganizationProjects: () => ci.listOrganizationProjects(),
       deleteContextVariable: (c, n) => ci.deleteContextVariable(c, n),
       deleteProjectVariable: (s, n) => ci.deleteProjectVariable(s, n),
       setContextVariable: async (c, n, v) => {

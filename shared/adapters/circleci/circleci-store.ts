@@ -2,7 +2,7 @@ import type { SecretValue } from "../../domain/secret-value.js";
 import type { CiContext, CiVariable } from "../../domain/snapshot.js";
 import type { CiSecretStore } from "../../ports/ci-secret-store.js";
 import { CircleCiError } from "./circleci-error.js";
-import { projectSlug, v1BaseOf } from "./followed-projects.js";
+import { privateBaseOf, projectSlug, v1BaseOf } from "./followed-projects.js";
 import { CircleCiHttp } from "./http-client.js";
 import { resolveCircleCiSettings, type CircleCiStoreSettings, type ResolvedCircleCiSettings } from "./settings.js";
 import {
@@ -11,6 +11,7 @@ import {
   contextVariableSchema,
   followedProjectsSchema,
   messageSchema,
+  organizationProjectSchema,
   pageOf,
   projectVariableSchema,
 } from "./wire-schemas.js";
@@ -85,6 +86,29 @@ export class CircleCiStore implements CiSecretStore {
       schema: followedProjectsSchema,
     });
     return [...new Set(projects.map(projectSlug))];
+  }
+
+  async listOrganizationProjects(): Promise<Array<{ slug: string; deleted: boolean }>> {
+    const base = privateBaseOf(this.settings.apiUrl);
+    if (!base) {
+      throw new CircleCiError({
+        operation: "listOrganizationProjects",
+        method: "GET",
+        path: "/project",
+        problem: `cannot derive the private API base: CIRCLECI_API_URL must end with /api/v2 (it is ${this.settings.apiUrl})`,
+      });
+    }
+    // Asked exactly as CircleCI-Env-Inspector asks (its `_getRepos`), the one public caller of this endpoint.
+    const projects = await this.http.allPages({
+      operation: "listOrganizationProjects",
+      base,
+      path: "/project",
+      query: { "organization-id": this.settings.orgId, "include-deleted": "true" },
+      schema: pageOf(organizationProjectSchema),
+      // Env-Inspector PR #44: the endpoint has paged in a loop for some organizations.
+      identity: (project) => project.slug,
+    });
+    return projects.map((p) => ({ slug: p.slug, deleted: Boolean(p.deleted_at) || p.deleted === true || p.is_deleted === true }));
   }
 
   async setContextVariable(contextId: string, name: string, value: SecretValue): Promise<void> {

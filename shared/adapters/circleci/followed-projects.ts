@@ -11,3 +11,8 @@ export function projectSlug(project: { vcs_type: string; username: string; repon
 export function v1BaseOf(v2Base: string): string | undefined {
   return /\/api\/v2$/.test(v2Base) ? v2Base.replace(/\/api\/v2$/, "/api/v1.1") : undefined;
 }
+
+/** The private API base beside a v2 base: https://circleci.com/api/v2 -> https://circleci.com/api/private. */
+export function privateBaseOf(v2Base: string): string | undefined {
+  return /\/api\/v2$/.test(v2Base) ? v2Base.replace(/\/api\/v2$/, "/api/private") : undefined;
+}

@@ -81,14 +81,25 @@ export class CircleCiHttp {
     }
   }
 
-  /** Every item of a paged listing, following next_page_token until it is null. */
-  async allPages<T>(spec: Omit<CallSpec<{ items: T[]; next_page_token?: string | null }>, "method">): Promise<T[]> {
+  /**
+   * Every item of a paged listing, following next_page_token until it is null. A token seen before, or (with
+   * `identity`) an item seen before, ends the listing with an error: a server that pages in a loop would never stop.
+   */
+  async allPages<T>(
+    spec: Omit<CallSpec<{ items: T[]; next_page_token?: string | null }>, "method"> & { identity?: (item: T) => string },
+  ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
+    const seenItems = new Set<string>();
     let token: string | undefined;
     do {
       const query = { ...spec.query, ...(token ? { "page-token": token } : {}) };
       const page = await this.call({ ...spec, method: "GET", query });
+      for (const item of spec.identity ? page.items : []) {
+        const key = spec.identity!(item);
+        if (seenItems.has(key)) throw this.failure({ ...spec, method: "GET", query }, { status: 200, problem: "the listing repeats an item of an earlier page" });
+        seenItems.add(key);
+      }
       items.push(...page.items);
       token = page.next_page_token ?? undefined;
       if (token && seen.has(token)) {

@@ -56,3 +56,16 @@ export const followedProjectsSchema = z.array(
 
 /** CircleCI's error body. */
 export const errorBodySchema = z.object({ message: z.string() });
+
+/**
+ * An item of the undocumented organization project list (`/api/private/project`), as CircleCI-Env-Inspector reads
+ * it (`id`, `name`, `slug`). How a deleted project is marked is not published: `deleted_at`, `deleted` and
+ * `is_deleted` are each honoured when present.
+ */
+export const organizationProjectSchema = z.object({
+  id: z.string().min(1),
+  slug: z.string().regex(/^[^/]+\/[^/]+\/[^/]+$/, "expected a project slug vcs/org/project"),
+  deleted_at: z.string().nullish(),
+  deleted: z.boolean().nullish(),
+  is_deleted: z.boolean().nullish(),
+});

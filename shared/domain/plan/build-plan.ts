@@ -1,3 +1,4 @@
+import { projectCoverage } from "./project-coverage.js";
 import type { Finding, Plan, PlanStep, WatchedCredential } from "../finding.js";
 import type { Policy } from "../policy/index.js";
 import type { Snapshot } from "../snapshot.js";
@@ -44,6 +45,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const credentials: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
   const findings: Finding[] = uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings);
   const steps: PlanStep[] = contributions.flatMap((c) => c.steps).sort(compareSteps);
+  const coverage = projectCoverage(snapshot);
   const count = (kind: Finding["kind"]) => findings.filter((finding) => finding.kind === kind).length;
 
   return {
@@ -53,6 +55,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
     credentials,
     findings,
     steps,
+    ...(coverage ? { projectCoverage: coverage } : {}),
     summary: {
       credentials: credentials.length,
       expired: count("expired"),

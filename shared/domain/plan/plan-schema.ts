@@ -98,6 +98,16 @@ export const migrationStatusSchema = z.strictObject({
   since: timestamp.optional(),
 });
 
+const projectCoverageSchema = z.strictObject({
+  read: count,
+  bySource: z.strictObject({ listed: count, bound: count, followed: count, organization: count }),
+  organizationList: z.enum(["read", "failed", "off"]),
+  deletedSkipped: count,
+  notFound: z.array(z.string()),
+  unreadable: z.array(z.string()),
+  complete: z.boolean(),
+});
+
 export const planSchema = z
   .strictObject({
     generatedAt: timestamp,
@@ -107,6 +117,7 @@ export const planSchema = z
     findings: z.array(findingSchema).describe("Most urgent first: severity, then days left, then credential."),
     steps: z.array(planStepSchema),
     migrations: z.array(migrationStatusSchema).optional().describe("OIDC migration progress of action: oidc credentials."),
+    projectCoverage: projectCoverageSchema.optional().describe("Which CircleCI projects were read, and how they were found."),
     summary: z.strictObject({
       credentials: count,
       expired: count,

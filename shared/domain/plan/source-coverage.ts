@@ -13,13 +13,17 @@ export interface SourceCoverage {
 
 /**
  * CircleCI failures name their scope in `where` ("contexts", "context <name>", "project <slug>", "followed
- * projects"); a failure of one scope leaves the others trustworthy. "followed projects" only hides projects no
- * credential binds (bound projects are always read by name). An unrecognised `where` makes every CircleCI read doubtful.
+ * projects", "organization projects"); a failure of one scope leaves the others trustworthy. "followed projects" and
+ * "organization projects" only hide projects no credential binds (bound projects are always read by name). An unrecognised `where` makes every CircleCI read doubtful.
  */
 export function sourceCoverage(snapshot: CanonicalSnapshot): SourceCoverage {
   const circleciFailures = snapshot.errors.filter((error) => error.source === "circleci").map((error) => String(error.where ?? ""));
   const recognised = (where: string) =>
-    where === "contexts" || where === "followed projects" || where.startsWith("context ") || where.startsWith("project ");
+    where === "contexts" ||
+    where === "followed projects" ||
+    where === "organization projects" ||
+    where.startsWith("context ") ||
+    where.startsWith("project ");
   const allDoubtful = circleciFailures.some((where) => !recognised(where));
   const contextListFailed = allDoubtful || circleciFailures.includes("contexts");
   // Attempted: listed by the inventory, or evidently read because variables came from it.
