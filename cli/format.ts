@@ -117,6 +117,9 @@ export function formatCycle(report: CycleReport): string {
   if (report.alerts.baseline) lines.push("  first cycle: chat sinks get one baseline digest; from now on alerts go out as they happen");
   for (const d of report.alerts.deliveries) lines.push(`  -> ${d.sink}: ${d.title}${d.digest ? ` [${d.digest.kind} of ${d.digest.alerts} alerts]` : ""}`);
   for (const f of report.failures) lines.push(`FAILED ${f.step}: ${f.message}`);
+  if (report.heartbeat?.sent) lines.push(`HEARTBEAT: ${report.heartbeat.ok ? `pinged (HTTP ${report.heartbeat.status})` : `ping failed: ${report.heartbeat.note}`}`);
+  else if (report.heartbeat?.note && report.heartbeat.note !== "no selfWatch.heartbeatUrl") lines.push(`HEARTBEAT: ${report.heartbeat.note}`);
+  if (report.health && report.health.failuresInRow > 0) lines.push(`HEALTH: ${report.health.failuresInRow} failed or incomplete cycle(s) in a row since ${report.health.failingSince ?? report.health.lastStartedAt}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -1,3 +1,4 @@
+import { describeHealth } from "../shared/domain/self-watch/cycle-health.js";
 import { writeFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { BadInputError } from "../shared/app/errors.js";
@@ -131,6 +132,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       } else {
         io.stdout.write(page);
       }
+    });
+
+  program
+    .command("health")
+    .description("how the last cycles went (from the state store) and when the timer runs next")
+    .option("--json", "print it as JSON")
+    .action(async (options: { json?: boolean }) => {
+      const watchdog = await openWatchdog(io.env);
+      const view = await watchdog.health();
+      io.stdout.write(options.json ? json(view) : `${describeHealth(view)}\n`);
     });
 
   program

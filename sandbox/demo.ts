@@ -1,6 +1,7 @@
 // `npm start`: a full watchdog cycle against the built-in sandbox world. The watchdog runs as a child
 // process (`node dist/cli.js run`) with nothing but the settings a user would set, pointed at the emulators.
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Webhook } from "standardwebhooks";
@@ -118,7 +119,9 @@ async function main(): Promise<void> {
   mkdirSync(demoDir, { recursive: true });
   if (process.argv.includes("--busy-org")) return busyOrg(demoDir);
   const policyPath = join(demoDir, "watchdog.policy.yaml");
-  writeFileSync(policyPath, demoPolicyYaml);
+  // The demo also watches the watcher: a dead-man's-switch ping after each successful cycle (the sandbox receiver
+  // stands in for a ping service) and an alert after two failed cycles in a row.
+  writeFileSync(policyPath, `${demoPolicyYaml}selfWatch:\n  heartbeatUrl: \${HEARTBEAT_URL}\n  alertAfterFailedCycles: 2\n`);
 
   console.log(bold("secret-watchdog sandbox demo"));
   console.log("Starting the emulators (CircleCI, Entra, Graph, Key Vault) and a webhook receiver on 127.0.0.1 …");
@@ -132,12 +135,24 @@ async function main(): Promise<void> {
     );
     console.log(`Policy: ${policyPath}\n`);
 
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandbox.env, WATCHDOG_POLICY: policyPath, WATCHDOG_STATE_DIR: join(demoDir, "state") };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...sandbox.env,
+      HEARTBEAT_URL: sandbox.receiver.pingUrl("watchdog", `/${randomUUID()}`),
+      WATCHDOG_POLICY: policyPath,
+      WATCHDOG_STATE_DIR: join(demoDir, "state"),
+    };
     console.log(bold("$ watchdog run"));
     const code = await runWatchdog(["run"], env);
     console.log(`\n(watchdog exited with ${code})\n`);
 
     printDeliveries(sandbox.receiver.received, sandbox.signingSecret);
+    const pings = sandbox.receiver.pings.filter((p) => p.status === 200).length;
+    console.log(`\n  Heartbeat: ${pings} ping${pings === 1 ? "" : "s"} received by the dead-man's switch (sent after each successful cycle only).`);
+
+    console.log(bold("\n$ watchdog health"));
+    await runWatchdog(["health"], env);
 
     console.log(bold("\n$ watchdog report --html " + join(demoDir, "report.html")));
     await runWatchdog(["report", "--html", join(demoDir, "report.html")], env);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { healthHandler, healthRegistration } from "../functions/http-health.js";
 import { inventoryHandler, inventoryRegistration } from "../functions/http-inventory.js";
 import { planHandler, planRegistration } from "../functions/http-plan.js";
 import { timerRegistration, watchdogTimer } from "../functions/timer.js";
@@ -56,7 +57,13 @@ describe("Azure Functions handlers, called as the host would", () => {
   });
 
   it("the timer runs a full cycle with state in Azure Tables: alerts delivered once, never again on the next tick", async () => {
+    const neverRan = await healthHandler(new HttpRequest({ method: "GET", url: "https://watchdog.example/api/health" }), context("health"));
+    expect(neverRan.jsonBody).toMatchObject({ status: "never-ran", lastCycle: null, schedule: "0 0 * * * *" });
     await watchdogTimer(timer, context("watchdog"));
+    const health = await healthHandler(new HttpRequest({ method: "GET", url: "https://watchdog.example/api/health" }), context("health"));
+    expect(health.status).toBe(200);
+    expect(health.jsonBody).toMatchObject({ status: "healthy", lastCycle: { lastResult: "succeeded", failuresInRow: 0, inventoryComplete: true } });
+    expect(healthRegistration).toMatchObject({ route: "health", methods: ["GET"], authLevel: "function", handler: healthHandler });
     const generic = sandbox.receiver.received.filter((h) => h.kind === "generic");
     expect(generic.length).toBeGreaterThan(5);
     const verifier = new Webhook(sandbox.signingSecret);
@@ -97,7 +104,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
     const { spawnSync } = await import("node:child_process");
     const { readdirSync } = await import("node:fs");
     const entries = readdirSync("dist/functions").filter((f) => f.endsWith(".js"));
-    expect(entries.sort()).toEqual(["http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "queue-rotation.js", "timer.js"]);
+    expect(entries.sort()).toEqual(["http-health.js", "http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "queue-rotation.js", "timer.js"]);
     const registered: string[] = [];
     for (const entry of entries) {
       // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
@@ -112,7 +119,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
       const ours = (JSON.parse(result.stdout) as string[]).map((file) => file.replaceAll("\\", "/")).filter((file) => !file.includes("/node_modules/"));
       expect(ours.map((file) => file.slice(file.lastIndexOf("/dist/")))).toEqual([`/dist/functions/${entry}`]);
     }
-    expect(registered.sort()).toEqual(["inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
+    expect(registered.sort()).toEqual(["health", "inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
   });
 
   it("an invoked entry loads the one app bundle in dist/app (shared by every entry) and answers through it", async () => {

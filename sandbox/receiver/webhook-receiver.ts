@@ -71,6 +71,11 @@ const success: Record<ReceiverSinkKind, EmulatorReply> = {
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /**
+   * Dead-man's-switch pings: GET /ping/:name/<secret tail>, answered 200 "OK" as ping services such as
+   * Healthchecks.io do (https://healthchecks.io/docs/http_api/: "GET https://hc-ping.com/<uuid>" answers "OK").
+   */
+  readonly pings: Array<{ name: string; at: Date; status: number }> = [];
   readonly emulator: Emulator;
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly paces = new Map<string, Pace>();
@@ -85,6 +90,18 @@ export class WebhookReceiver {
       pattern: new RegExp(`^/${kind}/(?<name>[^/]+)(?:/.*)?$`),
       handler: (req) => this.receive(kind, req),
     }));
+    routes.push({
+      name: "ping",
+      method: "GET",
+      pattern: /^\/ping\/(?<name>[^/]+)(?:\/.*)?$/,
+      handler: (req) => {
+        const name = decodeURIComponent(req.params.name ?? "");
+        const behaviour = this.behave(`ping:${name}`);
+        const reply = behaviour ?? { status: 200, text: "OK" };
+        this.pings.push({ name, at: new Date(), status: reply.status });
+        return reply;
+      },
+    });
     this.emulator = new Emulator({ name: "webhook-receiver", routes, errorShape: (status, message) => ({ status, text: message }) });
   }
 
@@ -98,6 +115,11 @@ export class WebhookReceiver {
 
   get url(): string {
     return this.emulator.url;
+  }
+
+  /** A ping URL (GET); `tail` stands for the secret part of a real one. Fail it with `fail("ping:<name>", …)`. */
+  pingUrl(name: string, tail = ""): string {
+    return `${this.url}/ping/${encodeURIComponent(name)}${tail}`;
   }
 
   /** The webhook URL of one sink; `tail` stands for a real URL's secret path and query. */

@@ -6,7 +6,7 @@ import { createKeyVault } from "../adapters/keyvault/index.js";
 import { createAzureJobQueue } from "../adapters/queue/index.js";
 import { createAzureStateStore } from "../adapters/state/azure/index.js";
 import { createLocalStateStore } from "../adapters/state/local/index.js";
-import { createWebhookNotifier } from "../adapters/webhooks/index.js";
+import { createHeartbeat, createWebhookNotifier } from "../adapters/webhooks/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import { requireSettingsFor, type Settings } from "./settings.js";
 
@@ -30,5 +30,5 @@ export function buildAdapters(settings: Settings, needs: { vault: boolean }, cre
     : identity
       ? createAzureJobQueue({ queueServiceUri: identity.queueServiceUri, credential })
       : undefined;
-  return { ci, directory, vault, tester, state, queue, notifier: createWebhookNotifier() };
+  return { ci, directory, vault, tester, state, queue, notifier: createWebhookNotifier(), heartbeat: createHeartbeat() };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { alertKinds } from "../domain/alert.js";
+import { cycleHealthSchema } from "../domain/self-watch/cycle-health-schema.js";
 import { rotationStates, rotationSteps, stepOutcomes } from "../domain/rotation/index.js";
 import { alertSourceSchema, migrationStatusSchema, planSchema } from "../domain/plan/index.js";
 import { migrationBlocks, migrationStates, migrationSteps } from "../domain/migration/index.js";
@@ -14,7 +16,7 @@ const count = z.int().min(0);
 
 export const alertSchema = z.strictObject({
   id: z.string().describe("Stable for one alert: the Standard Webhooks webhook-id."),
-  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  kind: z.enum(alertKinds),
   severity: z.enum(["critical", "warning", "info"]),
   credential: z.string(),
   title: z.string(),
@@ -110,6 +112,11 @@ export const cycleReportSchema = z
         .describe("Messages that reached a sink, one per message."),
     }),
     failures: z.array(z.strictObject({ step: z.string(), message: z.string() })).describe("Non-empty: the cycle failed part-way (exit code 1); the next cycle resumes."),
+    health: cycleHealthSchema.optional().describe("How this and the previous cycles went (not on a dry run)."),
+    heartbeat: z
+      .strictObject({ sent: z.boolean(), ok: z.boolean().optional(), status: z.number().int().optional(), note: z.string().optional() })
+      .optional()
+      .describe("The selfWatch.heartbeatUrl ping after a successful cycle; never the URL."),
   })
   .meta({ title: "secret-watchdog cycle report", description: "The output of `watchdog run --json`." });
 

@@ -1,3 +1,4 @@
+import { readHealth, type HealthView } from "../engine/self-watch/health-view.js";
 import type { TokenCredential } from "@azure/identity";
 import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
@@ -25,6 +26,8 @@ import { buildAdapters, type Adapters } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
 import { readSettings, type Settings } from "./settings.js";
 
+export type { HealthView };
+
 export interface WatchdogOptions {
   /** Clock; the domain never reads one itself. */
   now?: () => Date;
@@ -42,6 +45,8 @@ export interface Watchdog {
   run(options: { dryRun: boolean; actor: string; baseline?: boolean; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
   /** The HTML status page (GET /api/report, `watchdog report`). */
   report(): Promise<string>;
+  /** The stored health of the last cycles and the timer's next run (no call to CircleCI, Graph or Key Vault). */
+  health(): Promise<HealthView>;
   /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
   rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean }): Promise<ManualRotation>;
   /** OIDC migration of one `action: oidc` credential: advance it, retire its secret (`confirm` when the tenant has no sign-in evidence), or roll back. */
@@ -109,8 +114,10 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       const states: Record<string, CredentialProgress> = {};
       for (const r of rotations) if (r.state !== "unreadable") states[r.credential] = { rotation: r.state };
       for (const m of plan.migrations ?? []) if (m.state !== "none") states[m.credential] = { ...states[m.credential], migration: m.state };
-      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays, states });
+      const health = await readHealth(adapters.state, settings.schedule, now());
+      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays, states, health });
     },
+    health: () => readHealth(adapters.state, settings.schedule, now()),
     async migration(command, name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);

@@ -5,14 +5,19 @@ export interface AlertSource {
   keyVault?: { secretName: string };
 }
 
-export type AlertKind =
-  | "expiring" // days left crossed a policy threshold
-  | "expired"
-  | "long-lived" // a CircleCI variable older than inventory.maxAgeDays
-  | "not-found" // a policy binding points at nothing
-  | "resolved" // a credential that needed attention no longer does
-  | "rotation-failed"
-  | "migration";
+/** Every kind of alert (the published schemas and the stored outbox accept exactly these). */
+export const alertKinds = [
+  "expiring", // days left crossed a policy threshold
+  "expired",
+  "long-lived", // a CircleCI variable older than inventory.maxAgeDays
+  "not-found", // a policy binding points at nothing
+  "resolved", // a credential that needed attention no longer does
+  "rotation-failed",
+  "migration",
+  "watchdog-failing", // the watchdog's own cycles keep failing (selfWatch.alertAfterFailedCycles)
+] as const;
+
+export type AlertKind = (typeof alertKinds)[number];
 
 export type Severity = "critical" | "warning" | "info";
 

@@ -10,6 +10,8 @@ import { takeInventory, type InventoryProgress } from "./inventory.js";
 import { act, changedTheWorld } from "./act.js";
 import { isBusy, type RotationOutcome } from "./rotation/index.js";
 import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
+import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-health.js";
+import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -40,6 +42,10 @@ export interface CycleReport {
     deliveries: Array<{ alertId: string; sink: string; title: string; digest?: { kind: "baseline" | "digest" | "batch"; alerts: number } }>;
   };
   failures: CycleFailure[];
+  /** How this and the previous cycles went (not on a dry run). */
+  health?: CycleHealth;
+  /** The dead-man's-switch ping after a successful cycle (not on a dry run). */
+  heartbeat?: HeartbeatOutcome;
 }
 
 export interface CycleDependencies {
@@ -187,6 +193,14 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   } catch (error) {
     report.failures.push({ step: "alerts.record", message: message(error) });
   }
+  let selfWatch: Awaited<ReturnType<typeof decideSelfWatch>> | undefined;
+  try {
+    selfWatch = await decideSelfWatch(adapters.state, policy.selfWatch, sinks, outcomeOf(report, startedAt, options.now()), options.now());
+    await recordAlerts(adapters.state, { raise: selfWatch.raise, ledger: { put: [], remove: [] } }, selfWatch.sinks, options.now());
+    report.alerts.raised.push(...selfWatch.raise);
+  } catch (error) {
+    report.failures.push({ step: "selfWatch", message: message(error) });
+  }
   try {
     const delivery = await deliverPending(adapters.state, adapters.notifier, sinks, options.now(), { concurrency: 4, actor: options.actor, reportUrl: deps.reportUrl });
     report.alerts.sent = delivery.sent;
@@ -197,5 +211,18 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     report.failures.push({ step: "alerts.deliver", message: message(error) });
   }
   report.finishedAt = options.now().toISOString();
+  if (selfWatch) {
+    try {
+      const finished = await finishSelfWatch(adapters.state, adapters.heartbeat, policy.selfWatch, selfWatch, outcomeOf(report, startedAt, options.now()));
+      report.health = finished.health;
+      report.heartbeat = finished.heartbeat;
+    } catch (error) {
+      report.failures.push({ step: "selfWatch", message: message(error) });
+    }
+  }
   return report;
+}
+
+function outcomeOf(report: CycleReport, startedAt: Date, finishedAt: Date): CycleOutcome {
+  return { startedAt, finishedAt, failures: [...report.failures], inventoryComplete: report.plan.complete, sourceErrors: report.plan.sourceErrors };
 }

@@ -1,5 +1,6 @@
 import type { CiSecretStore } from "./ci-secret-store.js";
 import type { Directory, SecretTester } from "./directory.js";
+import type { Heartbeat } from "./heartbeat.js";
 import type { Notifier } from "./notifier.js";
 import type { JobQueue, StateStore } from "./state-store.js";
 import type { Vault } from "./vault.js";
@@ -15,4 +16,5 @@ export interface WatchdogPorts {
   /** Absent without AzureWebJobsStorage: the CLI then does all work inline. */
   queue?: JobQueue;
   notifier: Notifier;
+  heartbeat: Heartbeat;
 }

@@ -3,7 +3,7 @@
  * and the audit log. Two adapters: Azure Tables (AzureWebJobsStorage) and an embedded local store.
  */
 
-export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations";
+export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health";
 
 export interface StoredRecord<T> {
   key: string;

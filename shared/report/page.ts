@@ -1,5 +1,6 @@
 import type { SourceError } from "../domain/snapshot.js";
 import { describeProjectCoverage } from "../domain/plan/index.js";
+import { describeHealth } from "../domain/self-watch/cycle-health.js";
 import { renderAuditTable } from "./audit-table.js";
 import { reportPagePolicy } from "./content-security-policy.js";
 import { renderCredentialTable } from "./credential-table.js";
@@ -50,6 +51,7 @@ export function renderReport(input: ReportInput): string {
 <h1><svg class="shield" viewBox="0 0 24 24" aria-hidden="true"><path fill="#7cc4fa" d="${shieldPath}"/></svg>${title}</h1>
 <p>Plan of ${formatMinute(plan.generatedAt)} · page rendered ${formatMinute(now.toISOString())} · ${plan.complete ? "inventory complete" : "inventory INCOMPLETE"}</p>
 ${plan.projectCoverage ? html`<p class="coverage">Coverage: ${describeProjectCoverage(plan.projectCoverage)}</p>` : ""}
+${input.health ? html`<p class="health">Watchdog: ${describeHealth(input.health)}</p>` : ""}
 </header>
 <main>
 ${plan.complete ? "" : renderIncomplete(plan.sourceErrors)}

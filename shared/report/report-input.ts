@@ -1,3 +1,4 @@
+import type { HealthView } from "../domain/self-watch/cycle-health.js";
 import type { Plan } from "../domain/finding.js";
 import type { AuditEntry } from "../ports/state-store.js";
 
@@ -22,4 +23,6 @@ export interface ReportInput {
   thresholdsDays?: readonly number[];
   /** By credential name (WatchedCredential.credential). */
   states?: Readonly<Record<string, CredentialProgress>>;
+  /** The watchdog's own health (last cycle, failures in a row, next timer run), shown in the header. */
+  health?: HealthView;
 }

@@ -19,7 +19,7 @@ import { createCircleCiStore } from "../../shared/adapters/circleci/index.js";
 import { createEntraSecretTester } from "../../shared/adapters/entra/index.js";
 import { createGraphDirectory } from "../../shared/adapters/graph/index.js";
 import { createKeyVault } from "../../shared/adapters/keyvault/index.js";
-import { createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
+import { createHeartbeat, createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
 import { credentialSchema, type OidcCredential } from "../../shared/domain/policy/index.js";
 import type { WatchdogPorts } from "../../shared/ports/index.js";
 import type { StateStore } from "../../shared/ports/state-store.js";
@@ -109,6 +109,7 @@ export class MigrationSandbox {
       tester: createEntraSecretTester({ authorityHost: env.AZURE_AUTHORITY_HOST! }),
       state,
       notifier: createWebhookNotifier(),
+      heartbeat: createHeartbeat(),
     };
   }
 

@@ -120,5 +120,6 @@ export function withCrashPlan(ports: WatchdogPorts, plan: CrashPlan): WatchdogPo
     tester: decorate(ports.tester, "tester", plan),
     state: decorate(ports.state, "state", plan),
     notifier: ports.notifier,
+    heartbeat: ports.heartbeat,
   };
 }

@@ -23,7 +23,7 @@ import { createCircleCiStore } from "../../shared/adapters/circleci/index.js";
 import { createEntraSecretTester } from "../../shared/adapters/entra/index.js";
 import { createGraphDirectory } from "../../shared/adapters/graph/index.js";
 import { createKeyVault } from "../../shared/adapters/keyvault/index.js";
-import { createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
+import { createHeartbeat, createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
 import type { RotateCredential } from "../../shared/domain/policy/index.js";
 import { isMintedBy } from "../../shared/domain/rotation/index.js";
 import type { WatchdogPorts } from "../../shared/ports/index.js";
@@ -103,6 +103,7 @@ export class RotationSandbox {
       tester: createEntraSecretTester({ authorityHost: this.directory.entra.url }),
       state,
       notifier: createWebhookNotifier(),
+      heartbeat: createHeartbeat(),
     };
   }
 

@@ -84,7 +84,12 @@ function describe(d: CircleCiErrorDetails): string {
     else if (d.problem) what += `: ${d.problem}`;
   }
   const attempts = d.attempts && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : "";
-  return `${where} ${what}${attempts}`;
+  // CircleCI personal API tokens expire (at most a year) and can be revoked: a 401 is almost always one of those.
+  const cause =
+    d.status === 401
+      ? " — CircleCI refused CIRCLECI_TOKEN: it has most likely expired or been revoked. Create a new personal API token and store it where CIRCLECI_TOKEN points (its Key Vault secret); nothing else changes"
+      : "";
+  return `${where} ${what}${attempts}${cause}`;
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

@@ -5,3 +5,4 @@ export { teamsDigestMessage } from "./teams-digest.js";
 export { slackMessage } from "./slack-payload.js";
 export { teamsMessage } from "./teams-payload.js";
 export { escapeSlack } from "./escape.js";
+export { createHeartbeat } from "./heartbeat.js";

@@ -1,3 +1,4 @@
+import { circleciTokenContribution } from "../self-watch/token-expiry.js";
 import { projectCoverage } from "./project-coverage.js";
 import type { Finding, Plan, PlanStep, WatchedCredential } from "../finding.js";
 import type { Policy } from "../policy/index.js";
@@ -40,7 +41,8 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       }),
     ),
   };
-  const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs)];
+  const token = circleciTokenContribution(policy.selfWatch.circleciTokenSecret, canonical.vaultSecrets, inputs.coverage.vaultRead, policy.alerts.thresholdsDays, now);
+  const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs), token];
 
   const credentials: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
   const findings: Finding[] = uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { credentialSchema } from "./credential-schema.js";
 import { positiveInt, projectSlug } from "./fields.js";
 import { entries, evenWithOtherIssues, field } from "./loose.js";
+import { selfWatchSchema } from "./self-watch-schema.js";
 import { webhookSchema } from "./webhook-schema.js";
 
 export const policyDefaults = {
@@ -95,6 +96,7 @@ export const policySchema = z.strictObject({
   }),
   inventory: inventorySchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  selfWatch: selfWatchSchema.prefault({}),
   credentials: z
     .array(credentialSchema)
     .superRefine((credentials: unknown, ctx) => checkUnique(credentials, ctx), evenWithOtherIssues)

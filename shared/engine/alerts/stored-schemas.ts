@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Alert } from "../../domain/alert.js";
+import { alertKinds, type Alert } from "../../domain/alert.js";
 import type { Digest } from "../../domain/alerts/digest.js";
 import type { LedgerEntry } from "../../domain/alerts/ledger.js";
 import type { StateTable } from "../../ports/state-store.js";
@@ -22,7 +22,7 @@ const alertSourceSchema = z.object({
 
 const alertSchema = z.object({
   id: z.string().min(1),
-  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  kind: z.enum(alertKinds),
   severity: z.enum(["critical", "warning", "info"]),
   credential: z.string().min(1),
   title: z.string(),
