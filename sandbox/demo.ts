@@ -5,10 +5,12 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Webhook } from "standardwebhooks";
+import { defaultTlsDir, ensureSandboxTls } from "./core/ca.js";
+import { runPrintedLogin } from "./pipeline/oidc-login.js";
 import type { ReceivedWebhook } from "./receiver/index.js";
-import { startSandbox } from "./start.js";
+import { startSandbox, type Sandbox } from "./start.js";
 import { busyOrgPolicyYaml, busyOrgShape, busyOrgWorld } from "./world/busy-org.js";
-import { demoPolicyYaml, demoWorld } from "./world/demo.js";
+import { demoIds, demoPolicyYaml, demoWorld } from "./world/demo.js";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -18,6 +20,42 @@ function runWatchdog(args: string[], env: NodeJS.ProcessEnv, stdout: "inherit" |
     child.on("error", fail);
     child.on("exit", (code) => done(code ?? 1));
   });
+}
+
+function captureWatchdog(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.on("error", fail);
+    child.on("exit", (code) => done({ code: code ?? 1, stdout }));
+  });
+}
+
+/**
+ * A CircleCI pipeline of the demo world after the migration: a job of project api, triggered by the deploy
+ * user on main with the terraform context, runs the login step the watchdog printed; a job of an unplanned
+ * branch-less project is refused. Tokens come from the sandbox's CircleCI issuer; Entra checks them.
+ */
+async function simulatePipeline(sandbox: Sandbox, env: NodeJS.ProcessEnv): Promise<void> {
+  const { stdout } = await captureWatchdog(["migrate", "terraform", "--json"], env);
+  const change = (JSON.parse(stdout) as { status?: { pipelineChange?: string } }).status?.pipelineChange;
+  if (!change) {
+    console.log("(the terraform migration has no pipeline change to run yet)");
+    return;
+  }
+  const terraform = sandbox.circleci.state.contexts.find((c) => c.name === "terraform");
+  const variables = Object.fromEntries((terraform?.variables ?? []).filter((v) => v.name.startsWith("AZURE_")).map((v) => [v.name, v.value]));
+  const loginLines = change.split("\n").filter((line) => /^\s+(TOKEN=|az login)/.test(line));
+  const job = (projectId: string) =>
+    sandbox.job({ projectId, userId: demoIds.userId, contextIds: [terraform?.id ?? ""], vcsOrigin: "github.com/acme/api", vcsRef: "refs/heads/main" });
+  const host = sandbox.env.AZURE_AUTHORITY_HOST!;
+  console.log(bold("\nA pipeline after the migration: job deploy of project api (context terraform) runs the printed login step"));
+  for (const line of loginLines) console.log(`  $ ${line.trim()}`);
+  const ok = await runPrintedLogin({ pipelineChange: change, job: await job(demoIds.projectIds.api), variables, authorityHost: host });
+  console.log(ok.ok ? `  -> signed in to Entra app ${demoIds.apps.terraformCi} with CircleCI's OIDC token: no client secret used` : `  -> refused: ${ok.code ? `AADSTS${ok.code}` : ok.message}`);
+  const other = await runPrintedLogin({ pipelineChange: change, job: await job(demoIds.projectIds.web), variables, authorityHost: host });
+  console.log(`  The same step in project web, which the policy does not list: ${other.ok ? "signed in (unexpected!)" : `refused (AADSTS${other.code ?? "?"})`}`);
 }
 
 interface GenericBody {
@@ -154,6 +192,8 @@ async function main(): Promise<void> {
     console.log(bold("\n$ watchdog health"));
     await runWatchdog(["health"], env);
 
+    await simulatePipeline(sandbox, env);
+
     console.log(bold("\n$ watchdog report --html " + join(demoDir, "report.html")));
     await runWatchdog(["report", "--html", join(demoDir, "report.html")], env);
     console.log("Open it in a browser: one self-contained page (no external requests), with a 90-day expiry timeline.");
@@ -163,7 +203,21 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`demo failed: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exitCode = 1;
-});
+/**
+ * The simulated pipeline signs in from this process, so it must trust the sandbox CA; Node reads
+ * NODE_EXTRA_CA_CERTS only at start, so the demo starts itself again with it when it is not set.
+ */
+function relaunchTrustingSandboxCa(): boolean {
+  const caPath = ensureSandboxTls(defaultTlsDir()).caPath;
+  if (process.env.NODE_EXTRA_CA_CERTS === caPath) return false;
+  const child = spawn(process.execPath, process.argv.slice(1), { env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath }, stdio: "inherit" });
+  child.on("exit", (code) => (process.exitCode = code ?? 1));
+  return true;
+}
+
+if (!relaunchTrustingSandboxCa()) {
+  main().catch((error: unknown) => {
+    console.error(`demo failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = 1;
+  });
+}

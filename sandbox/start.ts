@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { defaultTlsDir, ensureSandboxTls, type SandboxTls } from "./core/ca.js";
 import { RequestLog } from "./core/request-log.js";
 import { TokenRegistry } from "./core/tokens.js";
 import { CircleCiEmulator } from "./circleci/index.js";
+import { CircleCiOidcEmulator, CircleCiOidcIssuer, startJob, type SandboxJob, type SandboxJobOptions } from "./circleci-oidc/index.js";
+import { discoveredIssuerKeys } from "./entra/federated/index.js";
 import { startDirectorySandbox, type DirectorySandbox } from "./entra/start-directory.js";
 import { KeyVaultEmulator } from "./keyvault/index.js";
 import { WebhookReceiver } from "./receiver/index.js";
@@ -17,13 +20,21 @@ export interface SandboxOptions {
   graphPageSize?: number;
   vaultPageSize?: number;
   propagationDelayMs?: number;
+  federatedPropagationDelayMs?: number;
 }
+
+/** A job of the sandbox's organization: its project, user, contexts and branch decide its OIDC tokens. */
+export type SandboxJobSpec = Omit<SandboxJobOptions, "orgId">;
 
 export interface Sandbox {
   tls: SandboxTls;
   /** One log of every request every emulator answered, in order. */
   log: RequestLog;
   circleci: CircleCiEmulator;
+  /** CircleCI's OIDC issuer (https://oidc.circleci.com/org/<org>) on 127.0.0.1; Entra finds its keys there. */
+  circleciOidc: CircleCiOidcEmulator;
+  /** The OIDC tokens CircleCI would give a job of the world's organization. */
+  job(spec: SandboxJobSpec): Promise<SandboxJob>;
   directory: DirectorySandbox;
   keyVault: KeyVaultEmulator;
   receiver: WebhookReceiver;
@@ -40,9 +51,13 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
   const log = new RequestLog();
   const tokens = new TokenRegistry();
   const circleci = new CircleCiEmulator(world.circleci, { pageSize: options.circlePageSize, now: options.now, log });
+  const circleciOidc = new CircleCiOidcEmulator(new CircleCiOidcIssuer(options.now), { log });
+  await circleciOidc.start(tls);
   const directory = await startDirectorySandbox(world.entra, tls, {
     tokens,
     log,
+    issuerKeys: discoveredIssuerKeys({ localUrl: (url) => circleciOidc.localUrl(url), ca: readFileSync(tls.caPath, "utf8") }),
+    federatedPropagationDelayMs: options.federatedPropagationDelayMs,
     now: options.now,
     maxPageSize: options.graphPageSize,
     propagationDelayMs: options.propagationDelayMs,
@@ -68,13 +83,15 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
     tls,
     log,
     circleci,
+    circleciOidc,
+    job: (spec) => startJob(circleciOidc.issuer, { orgId: world.circleci.org.id, ...spec }),
     directory,
     keyVault,
     receiver,
     env,
     signingSecret,
     close: async () => {
-      await Promise.all([circleci.close(), directory.close(), keyVault.close(), receiver.close()]);
+      await Promise.all([circleci.close(), circleciOidc.close(), directory.close(), keyVault.close(), receiver.close()]);
     },
   };
 }

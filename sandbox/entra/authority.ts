@@ -1,6 +1,7 @@
 import type { EmulatorReply, EmulatorRequest, Route } from "../core/emulator.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryPassword, DirectoryState } from "../graph/directory-state.js";
+import { checkClientAssertion, jwtBearerAssertionType, type IssuerKeys } from "./federated/index.js";
 import { oauthError } from "./oauth-errors.js";
 import { entraRouteNames } from "./route-names.js";
 
@@ -11,6 +12,10 @@ export interface AuthorityOptions {
   propagationDelayMs: () => number;
   /** The AADSTS code an expired secret is refused with (see `ExpiredSecretCode`). */
   expiredSecretCode: () => ExpiredSecretCode;
+  /** A federated identity credential created through Graph is not matched for this long (AADSTS70021 meanwhile). */
+  federatedPropagationDelayMs: () => number;
+  /** Where external issuers' signing keys are found (jwt-bearer client assertions); none: every assertion fails its signature check. */
+  issuerKeys?: IssuerKeys;
 }
 
 /**
@@ -96,7 +101,8 @@ function usable(password: DirectoryPassword, now: Date, propagationDelayMs: numb
 
 /**
  * The Entra authority at AZURE_AUTHORITY_HOST: OpenID discovery and the client-credentials grant with a
- * client secret, which the real ClientSecretCredential (MSAL) can use with disableInstanceDiscovery.
+ * client secret or a federated client assertion, which the real ClientSecretCredential and ClientAssertionCredential
+ * (MSAL) can use with disableInstanceDiscovery.
  */
 export function authorityRoutes(options: AuthorityOptions): Route[] {
   const { state, tokens } = options;
@@ -142,8 +148,13 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
             `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
           );
         }
-        if (!secret) {
+        const assertion = form.get("client_assertion");
+        const assertionType = form.get("client_assertion_type");
+        if (!secret && !assertion) {
           return oauthError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+        }
+        if (assertion && assertionType !== jwtBearerAssertionType) {
+          return oauthError(400, "invalid_request", 50012, `The client_assertion_type '${assertionType ?? ""}' is not supported; expected '${jwtBearerAssertionType}'.`);
         }
         const scope = form.get("scope") ?? "";
         const resourceScope = scope.split(" ").find((s) => s.endsWith("/.default"));
@@ -156,10 +167,23 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
           );
         }
         const now = state.now();
-        const password = state.passwordWithValue(app, secret);
-        if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
-        if (!password || !usable(password, now, options.propagationDelayMs())) return invalidSecret(app.appId);
-        state.recordSignIn(app.appId, password.keyId, now);
+        if (assertion) {
+          const checked = await checkClientAssertion({
+            app,
+            assertion,
+            issuerKeys: options.issuerKeys ?? (() => Promise.resolve(null)),
+            now,
+            propagationDelayMs: options.federatedPropagationDelayMs(),
+          });
+          if (!checked.ok) return checked.reply;
+          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: checked.fic.id, servicePrincipalCredentialKeyId: null }, now);
+        } else {
+          const password = state.passwordWithValue(app, secret ?? "");
+          if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
+          if (!password || !usable(password, now, options.propagationDelayMs())) return invalidSecret(app.appId);
+          state.recordSignIn(app.appId, password.keyId, now);
+          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: password.keyId }, now);
+        }
         const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });
         return {
           status: 200,

@@ -3,6 +3,7 @@ import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "../graph/directory-state.js";
 import { authorityRoutes, type ExpiredSecretCode } from "./authority.js";
+import type { IssuerKeys } from "./federated/index.js";
 import { managedIdentityPath, managedIdentityRoutes } from "./managed-identity.js";
 import { oauthErrorShape } from "./oauth-errors.js";
 
@@ -15,6 +16,10 @@ export interface EntraEmulatorOptions {
   propagationDelayMs?: number;
   /** The code an expired secret is refused with: 7000222 (default, what Entra answers) or 7000215. */
   expiredSecretCode?: ExpiredSecretCode;
+  /** A federated identity credential created through Graph is not matched for this many ms (AADSTS70021 meanwhile). Default 0. */
+  federatedPropagationDelayMs?: number;
+  /** Where the keys of external issuers (CircleCI's) are found for jwt-bearer client assertions. */
+  issuerKeys?: IssuerKeys;
   log?: RequestLog;
 }
 
@@ -25,11 +30,11 @@ export interface EntraEmulatorOptions {
 export class EntraEmulator extends Emulator {
   readonly state: DirectoryState;
   // Read by the token route on every request, so tests can change it at any time.
-  private readonly propagation: { ms: number };
+  private readonly propagation: { ms: number; federatedMs: number };
   private readonly expired: { code: ExpiredSecretCode };
 
   constructor(options: EntraEmulatorOptions) {
-    const propagation = { ms: options.propagationDelayMs ?? 0 };
+    const propagation = { ms: options.propagationDelayMs ?? 0, federatedMs: options.federatedPropagationDelayMs ?? 0 };
     const expired = { code: options.expiredSecretCode ?? 7000222 };
     super(
       {
@@ -37,7 +42,14 @@ export class EntraEmulator extends Emulator {
         errorShape: oauthErrorShape,
         routes: [
           ...managedIdentityRoutes(options.state, options.tokens),
-          ...authorityRoutes({ state: options.state, tokens: options.tokens, propagationDelayMs: () => propagation.ms, expiredSecretCode: () => expired.code }),
+          ...authorityRoutes({
+            state: options.state,
+            tokens: options.tokens,
+            propagationDelayMs: () => propagation.ms,
+            expiredSecretCode: () => expired.code,
+            federatedPropagationDelayMs: () => propagation.federatedMs,
+            ...(options.issuerKeys ? { issuerKeys: options.issuerKeys } : {}),
+          }),
         ],
       },
       options.log,
@@ -63,6 +75,20 @@ export class EntraEmulator extends Emulator {
 
   set propagationDelayMs(ms: number) {
     this.propagation.ms = ms;
+  }
+
+  /**
+   * A federated identity credential created through Graph is not matched for this many ms: Entra answers
+   * AADSTS70021 until it has propagated, "up to a few minutes" at worst (Microsoft Learn, "Create a trust relationship
+   * between an app and an external identity provider": "it takes a few minutes for the federated identity credential
+   * to be propagated throughout the directory"). Tests keep it at milliseconds.
+   */
+  get federatedPropagationDelayMs(): number {
+    return this.propagation.federatedMs;
+  }
+
+  set federatedPropagationDelayMs(ms: number) {
+    this.propagation.federatedMs = ms;
   }
 
   /** IDENTITY_ENDPOINT (`url` is the authority host, AZURE_AUTHORITY_HOST). */

@@ -5,6 +5,7 @@ import { DirectoryState } from "../graph/directory-state.js";
 import { GraphEmulator } from "../graph/graph-emulator.js";
 import type { EntraWorld } from "../world/spec.js";
 import { EntraEmulator } from "./entra-emulator.js";
+import type { IssuerKeys } from "./federated/index.js";
 
 export interface DirectorySandbox {
   state: DirectoryState;
@@ -20,11 +21,27 @@ export interface DirectorySandbox {
 export async function startDirectorySandbox(
   world: EntraWorld,
   tls: SandboxTls,
-  options: { tokens?: TokenRegistry; maxPageSize?: number; propagationDelayMs?: number; log?: RequestLog; now?: () => Date } = {},
+  options: {
+    tokens?: TokenRegistry;
+    maxPageSize?: number;
+    propagationDelayMs?: number;
+    federatedPropagationDelayMs?: number;
+    /** Where Entra finds external issuers' keys (jwt-bearer client assertions). */
+    issuerKeys?: IssuerKeys;
+    log?: RequestLog;
+    now?: () => Date;
+  } = {},
 ): Promise<DirectorySandbox> {
   const state = new DirectoryState(world, options.now);
   const tokens = options.tokens ?? new TokenRegistry();
-  const entra = new EntraEmulator({ state, tokens, propagationDelayMs: options.propagationDelayMs, log: options.log });
+  const entra = new EntraEmulator({
+    state,
+    tokens,
+    propagationDelayMs: options.propagationDelayMs,
+    federatedPropagationDelayMs: options.federatedPropagationDelayMs,
+    ...(options.issuerKeys ? { issuerKeys: options.issuerKeys } : {}),
+    log: options.log,
+  });
   const graph = new GraphEmulator({ state, tokens, maxPageSize: options.maxPageSize, log: options.log });
   await entra.start(tls);
   await graph.start(tls);

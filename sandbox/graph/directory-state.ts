@@ -29,6 +29,23 @@ export interface DirectoryFederatedCredential {
   subject: string;
   audiences: string[];
   description: string | null;
+  /** When it was created through Graph (ms since epoch); absent for seeded ones. Drives the federated propagation delay. */
+  addedAt?: number;
+}
+
+/**
+ * One entry of the sign-in log (Graph beta `signIn`, service-principal sign-ins): how the app proved itself
+ * (`clientCredentialType` clientSecret or federatedIdentityCredential) and with which credential.
+ */
+export interface DirectoryServicePrincipalSignIn {
+  id: string;
+  createdDateTime: string;
+  appId: string;
+  clientCredentialType: "clientSecret" | "federatedIdentityCredential";
+  /** The password's key id (client secret sign-ins). */
+  servicePrincipalCredentialKeyId: string | null;
+  /** The federated identity credential's id (federated sign-ins). */
+  federatedCredentialId: string | null;
 }
 
 export interface DirectoryApp {
@@ -75,6 +92,8 @@ export class DirectoryState {
   readonly applications: DirectoryApp[];
   /** Last sign-in per credential key id. */
   readonly signIns = new Map<string, DirectorySignIn>();
+  /** The service-principal sign-in log, oldest first. */
+  readonly servicePrincipalSignIns: DirectoryServicePrincipalSignIn[] = [];
   /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
   signInReportsAvailable: boolean;
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
@@ -159,6 +178,11 @@ export class DirectoryState {
 
   recordSignIn(appId: string, keyId: string, at: Date): void {
     this.signIns.set(keyId.toLowerCase(), { keyId, appId, lastSignInDateTime: at.toISOString() });
+  }
+
+  /** A successful token request, as the sign-in log records it. */
+  logServicePrincipalSignIn(entry: Omit<DirectoryServicePrincipalSignIn, "id" | "createdDateTime">, at: Date): void {
+    this.servicePrincipalSignIns.push({ id: randomUUID(), createdDateTime: at.toISOString(), ...entry });
   }
 
   signInFor(keyId: string): DirectorySignIn | undefined {

@@ -5,6 +5,7 @@ export {
   type DirectoryFederatedCredential,
   type DirectoryKeyCredential,
   type DirectoryPassword,
+  type DirectoryServicePrincipalSignIn,
   type DirectorySignIn,
   type ManagedIdentity,
 } from "./directory-state.js";

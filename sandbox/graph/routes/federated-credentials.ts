@@ -110,7 +110,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
             `The application already has the maximum of ${ficLimits.perApplication} federated identity credentials; remove one before adding another.`,
           );
         }
-        const created: DirectoryFederatedCredential = { id: randomUUID(), ...candidate };
+        const created: DirectoryFederatedCredential = { id: randomUUID(), ...candidate, addedAt: context.state.now().getTime() };
         existing.push(created);
         const version = req.params.version ?? "v1.0";
         return {

@@ -1,0 +1,207 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SubjectVersion } from "../sandbox/circleci-oidc/index.js";
+import type { DirectoryApp } from "../sandbox/graph/index.js";
+import { startSandbox, type Sandbox, type SandboxJobSpec } from "../sandbox/start.js";
+import { demoWorld } from "../sandbox/world/demo.js";
+import { runBuiltCli, type CliRun } from "./support/cli.js";
+import { runPrintedLogin, type LoginResult } from "../sandbox/pipeline/oidc-login.js";
+
+// The migration proven the way a pipeline uses it: after `watchdog migrate` (the built CLI), every planned
+// project × user (× ref) runs the login step the watchdog printed, in a sandbox CircleCI job, and gets an Entra
+// token through the real ClientAssertionCredential — and a job of another project, user or branch, or with the
+// wrong audience, is refused.
+
+interface Migrated {
+  name: string;
+  app: DirectoryApp;
+  place: { context: string } | { project: string };
+  contextId: string;
+  projectIds: string[];
+  userIds: string[];
+  refs?: string[];
+  audience?: string;
+  /** What `circleci run oidc get` returns in this world (CircleCI does not document it). */
+  oidcGetSubject: SubjectVersion;
+  pipelineChange: string;
+}
+
+const world = demoWorld(new Date());
+const orgId = world.circleci.org.id;
+const origin = "github.com/acme/api";
+let sandbox: Sandbox;
+let env: Record<string, string>;
+const outputs: CliRun[] = [];
+const cases: Migrated[] = [];
+
+function variablesOf(kase: Migrated): Record<string, string | undefined> {
+  const state = sandbox.circleci.state;
+  const read = (name: string) => ("context" in kase.place ? state.contextValue(kase.place.context, name) : state.projectValue(kase.place.project, name));
+  return { AZURE_CLIENT_ID: read("AZURE_CLIENT_ID"), AZURE_TENANT_ID: read("AZURE_TENANT_ID") };
+}
+
+async function pipelineLogin(kase: Migrated, job: Partial<SandboxJobSpec> = {}): Promise<LoginResult & { token: string }> {
+  const started = await sandbox.job({
+    projectId: kase.projectIds[0]!,
+    userId: kase.userIds[0]!,
+    contextIds: [kase.contextId],
+    vcsOrigin: origin,
+    vcsRef: kase.refs?.[0] ?? "refs/heads/main",
+    oidcGetSubject: kase.oidcGetSubject,
+    ...job,
+  });
+  return runPrintedLogin({ pipelineChange: kase.pipelineChange, job: started, variables: variablesOf(kase), authorityHost: sandbox.env.AZURE_AUTHORITY_HOST! });
+}
+
+function addCase(name: string, options: { projects: number; users: number; refs?: string[]; audience?: string; binding?: "project"; oidcGetSubject?: SubjectVersion }): Migrated {
+  const secret = `e2e~${randomBytes(24).toString("base64url")}`;
+  const now = Date.now();
+  const app = sandbox.directory.state.addApplication({
+    displayName: `app-${name}`,
+    passwordCredentials: [
+      { keyId: randomUUID(), displayName: "CircleCI", startDateTime: new Date(now - 30 * 86_400_000).toISOString(), endDateTime: new Date(now + 90 * 86_400_000).toISOString(), secretText: secret },
+    ],
+  });
+  const state = sandbox.circleci.state;
+  const context = state.addContext({ name: `ctx-${name}` });
+  let place: Migrated["place"];
+  if (options.binding === "project") {
+    place = { project: `gh/acme/${name}` };
+    state.addProject({ slug: place.project });
+    state.setProjectVariable(place.project, "AZURE_CLIENT_SECRET", secret);
+  } else {
+    place = { context: context.name };
+    state.setContextVariable(context.name, "AZURE_CLIENT_SECRET", secret);
+  }
+  const kase: Migrated = {
+    name,
+    app,
+    place,
+    contextId: context.id,
+    projectIds: Array.from({ length: options.projects }, () => randomUUID()),
+    userIds: Array.from({ length: options.users }, () => randomUUID()),
+    ...(options.refs ? { refs: options.refs } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+    oidcGetSubject: options.oidcGetSubject ?? "v1",
+    pipelineChange: "",
+  };
+  cases.push(kase);
+  return kase;
+}
+
+function policyYaml(): string {
+  const lines = ["version: 1", "credentials:"];
+  for (const kase of cases) {
+    const where = "context" in kase.place ? `context: ${kase.place.context}` : `project: ${kase.place.project}`;
+    lines.push(
+      `  - name: ${kase.name}`,
+      `    circleci: { ${where}, variable: AZURE_CLIENT_SECRET }`,
+      `    entra: { appId: ${kase.app.appId} }`,
+      "    action: oidc",
+      "    oidc:",
+      `      projectIds: [${kase.projectIds.join(", ")}]`,
+      `      userIds: [${kase.userIds.join(", ")}]`,
+      ...(kase.audience ? [`      audience: "${kase.audience}"`] : []),
+      ...(kase.refs ? [`      branches: { vcsOrigin: ${origin}, refs: [${kase.refs.join(", ")}] }`] : []),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+let v1: Migrated;
+let v2: Migrated;
+let v1Org: Migrated;
+let v2Custom: Migrated;
+
+beforeAll(async () => {
+  sandbox = await startSandbox(world);
+  // The product's default audience through `circleci run oidc get`, v1 subjects: 2 projects × 2 users.
+  v1 = addCase("e2e-v1", { projects: 2, users: 2 });
+  // The org id as audience with branches: $CIRCLE_OIDC_TOKEN_V2, 1 × 1 × 2 refs.
+  v2 = addCase("e2e-v2", { projects: 1, users: 1, refs: ["refs/heads/main", "refs/heads/release"], audience: orgId });
+  // The org id, v1 subject, the secret in a project: $CIRCLE_OIDC_TOKEN.
+  v1Org = addCase("e2e-v1-org", { projects: 1, users: 2, audience: orgId, binding: "project" });
+  // A custom audience with branches: only works if `circleci run oidc get` carries the v2 subject.
+  v2Custom = addCase("e2e-v2-custom", { projects: 1, users: 1, refs: ["refs/heads/main"], oidcGetSubject: "v2" });
+  const dir = mkdtempSync(join(tmpdir(), "watchdog-oidc-e2e-"));
+  writeFileSync(join(dir, "policy.yaml"), policyYaml());
+  env = { ...sandbox.env, WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: join(dir, "state") };
+  for (const kase of cases) {
+    const run = await runBuiltCli(["migrate", kase.name, "--json"], env);
+    outputs.push(run);
+    if (run.code !== 0) throw new Error(`watchdog migrate ${kase.name} failed (${run.code}): ${run.stderr}${run.stdout}`);
+    const outcome = JSON.parse(run.stdout) as { state: string; status: { pipelineChange?: string } };
+    if (outcome.state !== "waiting" || !outcome.status.pipelineChange) throw new Error(`watchdog migrate ${kase.name}: ${run.stdout}`);
+    kase.pipelineChange = outcome.status.pipelineChange;
+  }
+}, 120_000);
+afterAll(() => sandbox?.close());
+
+describe("after watchdog migrate, the printed login step signs a CircleCI job in with OIDC", () => {
+  it("for every planned project × user (v1 subject, custom audience through circleci run oidc get)", async () => {
+    expect(v1.pipelineChange).toContain(`circleci run oidc get --claims '{"aud":"api://AzureADTokenExchange"}'`);
+    for (const projectId of v1.projectIds) {
+      for (const userId of v1.userIds) {
+        expect(await pipelineLogin(v1, { projectId, userId }), `${projectId} × ${userId}`).toMatchObject({ ok: true });
+      }
+    }
+    expect(v1.app.federatedIdentityCredentials).toHaveLength(4);
+  });
+
+  it("for every planned project × user × ref (v2 subject, $CIRCLE_OIDC_TOKEN_V2, the org id as audience)", async () => {
+    expect(v2.pipelineChange).toContain(`TOKEN="$CIRCLE_OIDC_TOKEN_V2"`);
+    for (const vcsRef of v2.refs!) {
+      expect(await pipelineLogin(v2, { vcsRef }), vcsRef).toMatchObject({ ok: true });
+    }
+  });
+
+  it("for a secret kept in a project variable ($CIRCLE_OIDC_TOKEN, the org id as audience)", async () => {
+    expect(v1Org.pipelineChange).toContain(`TOKEN="$CIRCLE_OIDC_TOKEN"`);
+    for (const userId of v1Org.userIds) expect(await pipelineLogin(v1Org, { userId })).toMatchObject({ ok: true });
+  });
+
+  it("asks for exactly the audience, issuer and subjects the federated credentials carry", async () => {
+    for (const kase of cases) {
+      const { token } = await pipelineLogin(kase);
+      const claims = decodeJwt(token);
+      const fics = kase.app.federatedIdentityCredentials;
+      expect(new Set(fics.flatMap((f) => f.audiences)), kase.name).toEqual(new Set([claims.aud]));
+      expect(new Set(fics.map((f) => f.issuer))).toEqual(new Set([claims.iss]));
+      expect(fics.map((f) => f.subject)).toContain(claims.sub);
+    }
+  });
+
+  it("with branches and a custom audience, works only where circleci run oidc get carries the v2 subject, which the change warns about", async () => {
+    expect(v2Custom.pipelineChange).toContain("check that your token carries the V2 subject");
+    expect(await pipelineLogin(v2Custom)).toMatchObject({ ok: true });
+    expect(await pipelineLogin({ ...v2Custom, oidcGetSubject: "v1" })).toMatchObject({ ok: false, code: 700213 });
+  });
+});
+
+describe("and nothing else signs in", () => {
+  it("refuses a job of another project or another user (700213)", async () => {
+    for (const kase of [v1, v2, v1Org]) {
+      expect(await pipelineLogin(kase, { projectId: randomUUID() }), kase.name).toMatchObject({ ok: false, code: 700213 });
+      expect(await pipelineLogin(kase, { userId: randomUUID() }), kase.name).toMatchObject({ ok: false, code: 700213 });
+    }
+    // A project and user planned for one credential are not let into another's app.
+    expect(await pipelineLogin({ ...v1Org, projectIds: v1.projectIds, userIds: v1.userIds })).toMatchObject({ ok: false, code: 700213 });
+  });
+
+  it("refuses another branch, and a custom-webhook pipeline (no vcs claims), where the credentials name branches", async () => {
+    expect(await pipelineLogin(v2, { vcsRef: "refs/heads/feature" })).toMatchObject({ ok: false, code: 700213 });
+    expect(await pipelineLogin(v2, { vcsOrigin: "github.com/acme/fork" })).toMatchObject({ ok: false, code: 700213 });
+    expect(await pipelineLogin(v2, { customWebhook: true })).toMatchObject({ ok: false, code: 700213 });
+  });
+
+  it("refuses the wrong audience (700212): the injected token where the credentials want api://AzureADTokenExchange, and the reverse", async () => {
+    const v1Injected = { ...v1, pipelineChange: v1.pipelineChange.replace(/TOKEN=\$\(circleci run oidc get[^\n]*\)/, `TOKEN="$CIRCLE_OIDC_TOKEN"`) };
+    expect(await pipelineLogin(v1Injected)).toMatchObject({ ok: false, code: 700212 });
+    const orgCustom = { ...v1Org, pipelineChange: v1Org.pipelineChange.replace(`TOKEN="$CIRCLE_OIDC_TOKEN"`, `TOKEN=$(circleci run oidc get --claims '{"aud":"api://AzureADTokenExchange"}')`) };
+    expect(await pipelineLogin(orgCustom)).toMatchObject({ ok: false, code: 700212 });
+  });
+});
