@@ -1,3 +1,4 @@
+import type { TokenCheckResult } from "../shared/engine/migration/index.js";
 import type { AlertSource } from "../shared/domain/alert.js";
 import type { Finding, Plan } from "../shared/domain/finding.js";
 import type { Policy } from "../shared/domain/policy/index.js";
@@ -181,4 +182,23 @@ export function formatProgress(progress: InventoryProgress): string {
     case "keyvault":
       return `  scanned ${progress.secrets} Key Vault secrets\n`;
   }
+}
+
+/** `watchdog oidc check-token`: the token's claims (never the token or its signature) and each comparison. */
+export function formatTokenCheck(result: TokenCheckResult): string {
+  if (!result.ok) return `${result.credential}: ${result.problem}\n`;
+  const { token, checks, matches, matchedFic } = result.comparison;
+  const lines = [
+    `Token (claims only; the signature is not shown and the token is not kept):`,
+    `  iss ${token.iss ?? "(none)"}`,
+    `  sub ${token.sub ?? "(none)"}`,
+    `  aud ${token.aud.join(", ") || "(none)"}`,
+    `  project ${token.projectId ?? "(none)"}; contexts ${token.contextIds.join(", ") || "(none)"}; vcs ${token.vcsOrigin ?? "-"} ${token.vcsRef ?? "-"}; alg ${token.alg ?? "?"}; expires ${token.expiresAt ?? "never"}`,
+    `Against the federated credentials of ${result.app}:`,
+    ...checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.claim}: ${c.detail}`),
+    matches
+      ? `${result.credential}: Entra would accept this token's issuer, subject and audience (federated credential ${matchedFic ?? "?"}).`
+      : `${result.credential}: Entra would refuse this token (see FAIL above).`,
+  ];
+  return `${lines.join("\n")}\n`;
 }

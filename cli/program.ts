@@ -6,10 +6,13 @@ import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
 import { isBusy } from "../shared/engine/rotation/index.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationCommand } from "../shared/app/watchdog.js";
-import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation } from "./format.js";
+import { readFile } from "node:fs/promises";
+import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatTokenCheck } from "./format.js";
 
 export interface CliIo {
   env: Record<string, string | undefined>;
+  /** Everything piped or pasted on standard input (read only by commands that take input there). */
+  stdin?: () => Promise<string>;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
 }
@@ -104,6 +107,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   migrationCommand("rollback", "return a migrated credential to a client secret and remove the federated credentials the watchdog made").action(
     (name: string, options: { json?: boolean }) => runMigration("rollback", name, options),
   );
+
+  program
+    .command("oidc")
+    .description("(experimental) OIDC helpers")
+    .command("check-token")
+    .description("decode a CircleCI OIDC token (pasted on stdin, or --token-file) and compare iss, sub and aud with the credential's federated credentials; prints claims only")
+    .argument("<credential-name>", "a credential of the policy with action: oidc")
+    .option("--token-file <path>", "read the token from this file instead of stdin")
+    .option("--json", "print the comparison as JSON")
+    .action(async (name: string, options: { tokenFile?: string; json?: boolean }) => {
+      const token = options.tokenFile ? await readFile(options.tokenFile, "utf8") : io.stdin ? await io.stdin() : "";
+      if (!token.trim()) throw new BadInputError("arguments", ["oidc check-token: no token: paste it on stdin (end with Ctrl-D) or pass --token-file"]);
+      const watchdog = await openWatchdog(io.env);
+      const result = await watchdog.checkOidcToken(name, token);
+      io.stdout.write(options.json ? json(result) : formatTokenCheck(result));
+      code = !result.ok ? EXIT.badInput : result.comparison.matches ? EXIT.ok : EXIT.failed;
+    });
 
   program
     .command("discover")

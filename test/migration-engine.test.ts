@@ -321,6 +321,48 @@ describe("evidence", () => {
     expect(sandbox.value(kase, kase.variable)).toBe(kase.secret.value);
   });
 
+  it("retire --confirm right after the publication retires on 30 quiet days of evidence; the cycle alone keeps waiting from the publication", async () => {
+    const kase = sandbox.addCase("confirm-quiet", { retireAfterQuietDays: 30 });
+    const clock = new TestClock();
+    // The last sign-in with the secret was 33 days ago: 30 quiet days, plus the report's lag (48 h here).
+    sandbox.sandbox.directory.state.recordSignIn(kase.app.appId, kase.secret.keyId, new Date(clock.now().getTime() - 33 * DAY));
+    const first = await migrate(kase.credential, clock);
+    expect(first.state).toBe("waiting");
+    clock.advance(60_000);
+    const timerRun = await migrate(kase.credential, clock);
+    expect(timerRun.state).toBe("waiting");
+    expect(timerRun.waitingUntil).toBe(new Date(Date.parse((await journalOf(kase.name)).waitingSince!) + 30 * DAY).toISOString());
+
+    const lagged = { ...sandbox.migrateOptions(clock, { actor: "cli:ops" }), confirm: true, signInReportingLagMs: 2 * DAY };
+    const confirmed = done(await retireMigration(sandbox.ports(store), kase.credential, lagged));
+    expect(confirmed.failure).toBeUndefined();
+    expect(confirmed.state).toBe("retired");
+    expect(sandbox.value(kase, kase.variable)).toBeUndefined();
+    expect(sandbox.passwords(kase).map((p) => p.keyId)).not.toContain(kase.secret.keyId);
+    expect((await journalOf(kase.name)).retireApproval).toMatchObject({ basis: "confirmed", by: "cli:ops" });
+  });
+
+  it("retire --confirm refuses on a sign-in inside the quiet window, counting the report's lag", async () => {
+    const kase = sandbox.addCase("confirm-used", { retireAfterQuietDays: 30 });
+    const clock = new TestClock();
+    const state = sandbox.sandbox.directory.state;
+    await migrate(kase.credential, clock);
+    clock.advance(60_000);
+    const lagged = { ...sandbox.migrateOptions(clock, { actor: "cli:ops" }), confirm: true, signInReportingLagMs: 2 * DAY };
+    for (const ago of [10 * DAY, 31 * DAY]) {
+      // 10 days ago is inside 30 days; 31 days ago is outside them, but not once the report may be 2 days late.
+      state.recordSignIn(kase.app.appId, kase.secret.keyId, new Date(clock.now().getTime() - ago));
+      const refused = done(await retireMigration(sandbox.ports(store), kase.credential, lagged));
+      expect(refused.state).toBe("waiting");
+      expect(refused.note).toContain("does not override evidence");
+      expect(sandbox.value(kase, kase.variable)).toBe(kase.secret.value);
+      expect(sandbox.passwords(kase).map((p) => p.keyId)).toContain(kase.secret.keyId);
+    }
+    // Without the lag, 31 days ago is quiet enough.
+    const unlagged = done(await retireMigration(sandbox.ports(store), kase.credential, { ...lagged, signInReportingLagMs: 0 }));
+    expect(unlagged.state).toBe("retired");
+  });
+
   it("an app with several passwords and no record of which is CircleCI's: blocked; confirm removes the variable only", async () => {
     const kase = sandbox.addCase("ambiguous", { otherPasswords: 1 });
     const clock = new TestClock();

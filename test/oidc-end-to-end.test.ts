@@ -205,3 +205,34 @@ describe("and nothing else signs in", () => {
     expect(await pipelineLogin(orgCustom)).toMatchObject({ ok: false, code: 700212 });
   });
 });
+
+describe("watchdog oidc check-token", () => {
+  it("decodes a pasted token, compares iss, sub and aud with the app's federated credentials, and prints no signature", async () => {
+    const { token } = await pipelineLogin(v1);
+    const run = await runBuiltCli(["oidc", "check-token", v1.name], env, `${token}\n`);
+    outputs.push(run);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`sub ${decodeJwt(token).sub}`);
+    expect(run.stdout).toMatch(/ok {3}aud: api:\/\/AzureADTokenExchange includes api:\/\/AzureADTokenExchange/);
+    expect(run.stdout).toContain("Entra would accept");
+    expect(run.stdout).not.toContain(token.split(".")[2]);
+    expect(run.stdout).not.toContain(token.split(".")[1]);
+  });
+
+  it("names what differs (the injected token's audience) and exits 1; a paste that is not a token exits 2", async () => {
+    const injected = (await sandbox.job({ projectId: v1.projectIds[0]!, userId: v1.userIds[0]!, contextIds: [v1.contextId] })).env.CIRCLE_OIDC_TOKEN;
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-token-"));
+    writeFileSync(join(dir, "token"), injected);
+    const wrong = await runBuiltCli(["oidc", "check-token", v1.name, "--token-file", join(dir, "token"), "--json"], env);
+    outputs.push(wrong);
+    expect(wrong.code).toBe(1);
+    const result = JSON.parse(wrong.stdout) as { ok: boolean; comparison: { matches: boolean; checks: Array<{ claim: string; ok: boolean; detail: string }> } };
+    expect(result.comparison.matches).toBe(false);
+    expect(result.comparison.checks.find((c) => c.claim === "aud")).toMatchObject({ ok: false, detail: `${orgId}, but the federated credential wants api://AzureADTokenExchange` });
+    expect(wrong.stdout).not.toContain(injected.split(".")[2]);
+    const garbage = await runBuiltCli(["oidc", "check-token", v1.name], env, "not-a-token\n");
+    expect(garbage.code).toBe(2);
+    expect(garbage.stdout).toContain("not a JWT");
+  });
+});

@@ -13,6 +13,8 @@ import {
   rollbackMigration,
   type MigrationOutcome,
   type MigrationPreview,
+  checkOidcToken,
+  type TokenCheckResult,
 } from "../engine/migration/index.js";
 import { discover, type DiscoveryReport } from "../engine/discover/index.js";
 import type { OidcCredential } from "../domain/policy/index.js";
@@ -51,6 +53,8 @@ export interface Watchdog {
   rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean }): Promise<ManualRotation>;
   /** OIDC migration of one `action: oidc` credential: advance it, retire its secret (`confirm` when the tenant has no sign-in evidence), or roll back. */
   migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
+  /** `watchdog oidc check-token <name>`: a pasted CircleCI OIDC token compared with the app's federated credentials. */
+  checkOidcToken(name: string, token: string): Promise<TokenCheckResult>;
   /** Proposed policy bindings for what the inventory holds (`watchdog discover`). */
   discover(options: { projects?: string[]; oidc?: { projectIds: string[]; userIds: string[] } }): Promise<DiscoveryReport>;
 }
@@ -137,6 +141,12 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
           ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, confirm: opts.confirm === true })
           : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, restart: opts.restart });
       return { dryRun: false, outcome };
+    },
+    async checkOidcToken(name, token) {
+      const credential = policy.credentials.find((c) => c.name === name);
+      if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
+      if (credential.action !== "oidc") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials are federated`);
+      return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now() });
     },
     discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),
   };

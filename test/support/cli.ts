@@ -7,10 +7,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI (`dist/cli.js`, what `npx watchdog` runs) with exactly the given environment. */
-export function runBuiltCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** Runs the built CLI (`dist/cli.js`, what `npx watchdog` runs) with exactly the given environment (and `stdin` piped in, when given). */
+export function runBuiltCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [resolve("dist/cli.js"), ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: "pipe" });
+    // Nothing on stdin is an empty stdin, as a command run without a terminal gets.
+    child.stdin.end(stdin ?? "");
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

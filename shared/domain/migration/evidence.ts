@@ -39,3 +39,16 @@ export function judgeEvidence(input: { keys: KeyEvidence[]; quietDays: number; w
       : `the quiet period of ${input.quietDays} day${input.quietDays === 1 ? "" : "s"} since the pipeline change (${published.toISOString()}) has not passed`;
   return { kind: "waiting", lastSignInDateTime, retireEarliestAt: earliest.toISOString(), reason };
 }
+
+/**
+ * Whether the evidence itself shows no use of the secret for `quietDays`: its last sign-in (none: never) lies
+ * `quietDays` before the time the report can vouch for, `now - reportingLagMs` (the report arrives late). A
+ * person's confirmation that the pipelines switched may then stand in for the wait counted from the publication
+ * of the pipeline change; it never overrides a sign-in inside that window.
+ */
+export function quietSinceLastSignIn(input: { lastSignInDateTime: string | null; quietDays: number; now: Date; reportingLagMs: number }): boolean {
+  if (input.lastSignInDateTime === null) return true;
+  const last = parseInstant(input.lastSignInDateTime);
+  if (!last) return false;
+  return last.getTime() + input.quietDays * DAY_MS <= input.now.getTime() - input.reportingLagMs;
+}

@@ -33,7 +33,8 @@ export {
   startMigration,
   type StartMigrationInput,
 } from "./transitions.js";
-export { judgeEvidence, type EvidenceVerdict, type KeyEvidence } from "./evidence.js";
+export { judgeEvidence, quietSinceLastSignIn, type EvidenceVerdict, type KeyEvidence } from "./evidence.js";
 export { nextMigrationAction, type MigrationAction, type MigrationRunContext } from "./next-action.js";
 export { describeMigration, migrationPipelineChange, type MigrationStatus, type MigrationStatusKind } from "./describe.js";
 export { migrationAlert, migrationSource } from "./alerts.js";
+export { compareToken, readToken, type TokenComparison, type TokenView } from "./token-check.js";

@@ -18,3 +18,4 @@ export {
   type MigrationResult,
   type MigrationStepRecord,
 } from "./outcome.js";
+export { checkOidcToken, type TokenCheckResult } from "./check-token.js";

@@ -12,6 +12,8 @@ export interface MigrateOptions {
   actor: string;
   /** The cycle's inventory read every source. Retiring needs it. */
   snapshotComplete: boolean;
+  /** How late the sign-in report may be: quiet days count only up to now minus this (default 0). */
+  signInReportingLagMs?: number;
   /** Start again after a rollback (a person asked for it). */
   restart?: boolean;
   /** Ids for new migrations (default: a random UUID). */
@@ -21,9 +23,10 @@ export interface MigrateOptions {
 
 export interface RetireOptions extends MigrateOptions {
   /**
-   * A person confirms that the pipelines no longer use the secret. Stands in for sign-in evidence only when
-   * the tenant cannot provide any (no licence, 403) or cannot tell which password is the secret; evidence
-   * that shows use is never overridden.
+   * A person confirms that the pipelines no longer use the secret. Stands in for sign-in evidence when the
+   * tenant cannot provide any (no licence, 403) or cannot tell which password is the secret, and for the wait
+   * counted from the publication of the pipeline change when the evidence shows no use for the quiet period;
+   * evidence that shows use is never overridden.
    */
   confirm: boolean;
 }

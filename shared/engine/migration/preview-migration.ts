@@ -3,6 +3,7 @@ import {
   describeMigration,
   judgeEvidence,
   pipelineChange,
+  quietSinceLastSignIn,
   planFederation,
   type KeyEvidence,
   type MigrationBlock,
@@ -46,6 +47,8 @@ export interface PreviewOptions {
   tenantId: string;
   now: Date;
   snapshotComplete: boolean;
+  /** See MigrateOptions.signInReportingLagMs. */
+  signInReportingLagMs?: number;
   restart?: boolean;
   confirm?: boolean;
 }
@@ -72,7 +75,12 @@ async function evidenceLines(ports: WatchdogPorts, journal: MigrationJournal, ke
     if (options.confirm) return { lines: [`${retire} (confirmed)`] };
     return beforePeriodEnd ? { lines: [waitForPeriod] } : { lines: [], blocked: { kind: "no-evidence", reason } };
   }
-  if (verdict.kind === "waiting") return { lines: [`wait until ${verdict.retireEarliestAt}: ${verdict.reason}`] };
+  const waived =
+    verdict.kind === "waiting" &&
+    options.confirm === true &&
+    quietSinceLastSignIn({ lastSignInDateTime: verdict.lastSignInDateTime, quietDays: journal.oidc.retireAfterQuietDays, now: options.now, reportingLagMs: options.signInReportingLagMs ?? 0 });
+  if (verdict.kind === "waiting" && !waived) return { lines: [`wait until ${verdict.retireEarliestAt}: ${verdict.reason}`] };
+  if (waived) return { lines: [options.snapshotComplete ? `${retire} (confirmed: no sign-in for the quiet period; the wait since the pipeline change is waived)` : "wait: the secret is quiet, but the inventory is incomplete"] };
   return { lines: [options.snapshotComplete ? retire : "wait: the secret is quiet, but the inventory is incomplete"] };
 }
 

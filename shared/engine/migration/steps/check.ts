@@ -1,4 +1,4 @@
-import { judgeEvidence, recordEvidence, type KeyEvidence, type MigrationBlock, type MigrationJournal } from "../../../domain/migration/index.js";
+import { judgeEvidence, quietSinceLastSignIn, recordEvidence, type KeyEvidence, type MigrationBlock, type MigrationJournal } from "../../../domain/migration/index.js";
 import { DAY_MS } from "../../../domain/time.js";
 import type { MigrationRun } from "../run.js";
 import { appLabel, readVersions, requireApp, secretOf } from "./locate.js";
@@ -41,6 +41,7 @@ export async function checkEvidence(run: MigrationRun): Promise<void> {
       const found = await run.read("check", () => run.call("graph", () => run.ports.directory.lastSignIn(app.appId, keyId)));
       keys.push({ keyId, ...found });
     }
+    const quietInput = { quietDays: journal.oidc.retireAfterQuietDays, now: run.options.now(), reportingLagMs: run.options.signInReportingLagMs ?? 0 };
     const verdict = judgeEvidence({ keys, quietDays: journal.oidc.retireAfterQuietDays, waitingSince, now: run.options.now() });
     if (verdict.kind === "unavailable") {
       const reason = `the tenant cannot show sign-in activity (${verdict.reason}), and the secret is never retired without evidence`;
@@ -48,10 +49,18 @@ export async function checkEvidence(run: MigrationRun): Promise<void> {
       if (confirm) run.context.checked = { approve: true, basis: "confirmed", keyIds: secret.keyIds };
       else if (inPeriod) run.context.checked = { approve: false };
       else blocked = { kind: "no-evidence", reason };
+    } else if (verdict.kind === "waiting" && confirm && quietSinceLastSignIn({ ...quietInput, lastSignInDateTime: verdict.lastSignInDateTime })) {
+      // A person says the pipelines switched, and the evidence agrees: the wait counted from the publication is waived.
+      const reason = `no sign-in with the secret ${verdict.lastSignInDateTime ? `since ${verdict.lastSignInDateTime}` : "on record"} (quiet period ${journal.oidc.retireAfterQuietDays} days); the wait since the pipeline change was waived by ${run.options.actor}'s confirmation`;
+      evidence = { checkedAt, verdict: "quiet", lastSignInDateTime: verdict.lastSignInDateTime, reason };
+      run.context.checked = { approve: true, basis: "confirmed", keyIds: secret.keyIds };
     } else if (verdict.kind === "waiting") {
       evidence = { checkedAt, verdict: "waiting", lastSignInDateTime: verdict.lastSignInDateTime, retireEarliestAt: verdict.retireEarliestAt, reason: verdict.reason };
       run.context.checked = { approve: false };
-      if (confirm) run.notes.push(`the confirmation does not override evidence: ${verdict.reason}; retired at the earliest ${verdict.retireEarliestAt}`);
+      if (confirm) {
+        const windowEnds = new Date(Date.parse(verdict.lastSignInDateTime ?? checkedAt) + journal.oidc.retireAfterQuietDays * DAY_MS + (run.options.signInReportingLagMs ?? 0)).toISOString();
+        run.notes.push(`the confirmation does not override evidence: the secret signed in at ${verdict.lastSignInDateTime ?? "an unknown time"}, inside the quiet period; a confirmation can retire it from ${windowEnds}, the cycle at the earliest ${verdict.retireEarliestAt}`);
+      }
     } else {
       evidence = { checkedAt, verdict: "quiet", lastSignInDateTime: verdict.lastSignInDateTime };
       run.context.checked = { approve: true, basis: "evidence", keyIds: secret.keyIds };
