@@ -4,7 +4,8 @@ import type { TokenRegistry } from "../core/tokens.js";
 import type { VaultWorld } from "../world/spec.js";
 import { challenge } from "./auth.js";
 import { maxPageSize } from "./paging.js";
-import { keyVaultRouteTable } from "./routes.js";
+import { KeyVaultKeys, keyRoutes } from "./keys.js";
+import { guardedRoute, keyVaultRouteTable } from "./routes.js";
 import { KeyVaultState } from "./state.js";
 import { keyVaultError } from "./wire.js";
 
@@ -26,11 +27,14 @@ export interface KeyVaultEmulatorOptions {
 
 /**
  * Azure Key Vault's secrets data plane as `@azure/keyvault-secrets` 4.11 speaks to it (api-version
- * 2025-07-01): the bearer challenge, versions, paging with nextLink, soft delete and recovery.
+ * 2025-07-01): the bearer challenge, versions, paging with nextLink, soft delete and recovery; and the keys an OIDC
+ * issuer needs, as `@azure/keyvault-keys` 4.10 speaks to them (keys.ts).
  * Serve it on 127.0.0.1 and point a client at `url`; tests read `state`, set `faults` and check `log`.
  */
 export class KeyVaultEmulator extends Emulator {
   readonly state: KeyVaultState;
+  /** The vault's keys (the OIDC broker's signing key): create, read, list versions, sign. */
+  readonly keys: KeyVaultKeys;
 
   constructor(options: KeyVaultEmulatorOptions) {
     const retentionDays = options.softDeleteRetentionDays ?? 90;
@@ -49,15 +53,17 @@ export class KeyVaultEmulator extends Emulator {
       tenantId: options.tenantId,
       authorityHost: (options.authorityHost ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
     };
+    const keys = new KeyVaultKeys(options.now ?? (() => new Date()));
     super(
       {
         name: "keyvault",
-        routes: keyVaultRouteTable(settings),
+        routes: [...keyVaultRouteTable(settings), ...keyRoutes(keys, (handler) => guardedRoute(settings, handler))],
         errorShape: (status, message) => keyVaultError(status, message),
         notFound: (req) => challenge(req, settings) ?? keyVaultError(404, `No operation ${req.method} ${req.path} on this vault.`, "NotFound"),
       },
       options.log,
     );
     this.state = state;
+    this.keys = keys;
   }
 }

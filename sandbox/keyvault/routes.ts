@@ -48,7 +48,7 @@ function checkName(name: string | undefined): string {
 }
 
 /** Every route: challenge first (from headers only), then the api-version, then the handler. */
-function guarded(settings: RouteSettings, handler: RouteHandler): RouteHandler {
+export function guardedRoute(settings: RouteSettings, handler: RouteHandler): RouteHandler {
   return async (req): Promise<EmulatorReply> => {
     const refused = challenge(req, settings);
     if (refused) return refused;
@@ -69,7 +69,7 @@ export function keyVaultRouteTable(settings: RouteSettings): Route[] {
     name,
     method,
     pattern,
-    handler: guarded(settings, handler),
+    handler: guardedRoute(settings, handler),
   });
 
   const getSecret: RouteHandler = (req) => {
