@@ -35,6 +35,12 @@ export interface Sandbox {
   circleciOidc: CircleCiOidcEmulator;
   /** The OIDC tokens CircleCI would give a job of the world's organization. */
   job(spec: SandboxJobSpec): Promise<SandboxJob>;
+  /**
+   * Behaviours CircleCI does not document, modelled both ways. `customClaimsReachInjectedTokens`: whether a
+   * project's custom `audience` (PATCH …/project/{id}/oidc-custom-claims) becomes the `aud` of the tokens CircleCI
+   * injects ($CIRCLE_OIDC_TOKEN, _V2). Default false: what the documentation describes (the org id).
+   */
+  knobs: { customClaimsReachInjectedTokens: boolean };
   directory: DirectorySandbox;
   keyVault: KeyVaultEmulator;
   receiver: WebhookReceiver;
@@ -66,6 +72,7 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
   const receiver = new WebhookReceiver();
   await Promise.all([circleci.start(tls), keyVault.start(tls), receiver.start(tls)]);
 
+  const knobs = { customClaimsReachInjectedTokens: false };
   const signingSecret = `whsec_${randomBytes(32).toString("base64")}`;
   const env: Record<string, string> = {
     CIRCLECI_TOKEN: world.circleci.token,
@@ -84,7 +91,11 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
     log,
     circleci,
     circleciOidc,
-    job: (spec) => startJob(circleciOidc.issuer, { orgId: world.circleci.org.id, ...spec }),
+    job: (spec) => {
+      const custom = knobs.customClaimsReachInjectedTokens ? circleci.oidcClaims.get(world.circleci.org.id, spec.projectId).audience : undefined;
+      return startJob(circleciOidc.issuer, { orgId: world.circleci.org.id, ...(custom?.length ? { injectedAudience: custom } : {}), ...spec });
+    },
+    knobs,
     directory,
     keyVault,
     receiver,

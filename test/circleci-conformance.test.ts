@@ -313,6 +313,12 @@ describe("CircleCI emulator on the wire, checked against CircleCI's OpenAPI docu
     await axios.get(`${emulator.url}/api/v1.1/projects`, { headers: { "Circle-Token": world.token } });
     // Undocumented (not in the OpenAPI document): the organization project list CircleCI-Env-Inspector reads.
     await axios.get(`${emulator.url}/api/private/project`, { params: { "organization-id": orgId, "include-deleted": "true" }, headers: { "Circle-Token": world.token } });
+    const projectId = world.projects[0]!.id;
+    for (const path of [`/org/${orgId}/oidc-custom-claims`, `/org/${orgId}/project/${projectId}/oidc-custom-claims`]) {
+      await api.get(path);
+      await api.patch(path, { ttl: "1h" });
+      await api.delete(path, { params: { claims: "ttl" } });
+    }
     for (const entry of emulator.log.entries) names.add(entry.route);
     expect([...names].sort()).toEqual([...circleCiRouteNames].sort());
   });

@@ -1,6 +1,7 @@
 import { Emulator, type ErrorShaper } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { CircleWorld } from "../world/spec.js";
+import { oidcClaimsRoutes, OidcCustomClaims } from "./oidc-claims.js";
 import { contextEnvVarRoutes } from "./routes-context-envvar.js";
 import { contextRoutes } from "./routes-context.js";
 import { privateRoutes } from "./routes-private.js";
@@ -37,6 +38,12 @@ export const circleCiRouteNames = [
   "project.envvar.delete",
   "v1.projects",
   "private.projects",
+  "oidc.claims.project.get",
+  "oidc.claims.project.patch",
+  "oidc.claims.project.delete",
+  "oidc.claims.org.get",
+  "oidc.claims.org.patch",
+  "oidc.claims.org.delete",
 ] as const;
 
 export type CircleCiRouteName = (typeof circleCiRouteNames)[number];
@@ -49,6 +56,8 @@ const circleErrorShape: ErrorShaper = (status, message) => ({ status, json: { me
  */
 export class CircleCiEmulator extends Emulator {
   readonly state: CircleCiState;
+  /** OIDC custom claims (audience, ttl) by organization and project. */
+  readonly oidcClaims: OidcCustomClaims;
 
   constructor(world: CircleWorld, options: CircleCiEmulatorOptions = {}) {
     const pageSize = options.pageSize ?? 20;
@@ -56,6 +65,7 @@ export class CircleCiEmulator extends Emulator {
     const now = options.now ?? (() => new Date());
     const state = new CircleCiState(world, now);
     const routeOptions = { state, pageSize };
+    const oidcClaims = new OidcCustomClaims();
     super(
       {
         name: "circleci",
@@ -66,11 +76,13 @@ export class CircleCiEmulator extends Emulator {
           ...contextRoutes(routeOptions),
           ...projectRoutes({ ...routeOptions, timestampStyle: options.projectTimestampStyle ?? "iso" }),
           ...privateRoutes(routeOptions),
+          ...oidcClaimsRoutes({ state, claims: oidcClaims, now }),
         ],
       },
       options.log,
     );
     this.state = state;
+    this.oidcClaims = oidcClaims;
   }
 
   /** `url` is https://127.0.0.1:<port>; the API v2 base is this. */

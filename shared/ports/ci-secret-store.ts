@@ -21,6 +21,12 @@ export interface CiSecretStore {
   setProjectVariable(projectSlug: string, name: string, value: SecretValue): Promise<void>;
   /** Idempotent: a variable already gone is not an error. */
   deleteProjectVariable(projectSlug: string, name: string): Promise<void>;
+  /** The project's OIDC custom `audience` claim (null: none set), `GET /org/{org}/project/{id}/oidc-custom-claims`. */
+  getProjectOidcAudience(projectId: string): Promise<string[] | null>;
+  /** Sets the project's custom `audience` claim (PATCH; ttl untouched). */
+  setProjectOidcAudience(projectId: string, audience: string[]): Promise<void>;
+  /** Removes the project's custom `audience` claim (DELETE `?claims=audience`). */
+  deleteProjectOidcAudience(projectId: string): Promise<void>;
 }
 
 /** The HTTP status a store's error carries, when the failure was an answer (its errors expose `status`). */

@@ -66,6 +66,9 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       listOrganizationProjects: () => ci.listOrganizationProjects(),
       deleteContextVariable: (c, n) => ci.deleteContextVariable(c, n),
       deleteProjectVariable: (s, n) => ci.deleteProjectVariable(s, n),
+      getProjectOidcAudience: (p) => ci.getProjectOidcAudience(p),
+      setProjectOidcAudience: (p, a) => ci.setProjectOidcAudience(p, a),
+      deleteProjectOidcAudience: (p) => ci.deleteProjectOidcAudience(p),
       setContextVariable: async (c, n, v) => {
         await check(v);
         return ci.setContextVariable(c, n, v);

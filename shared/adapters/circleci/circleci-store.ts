@@ -10,6 +10,7 @@ import {
   contextVariablePutSchema,
   contextVariableSchema,
   followedProjectsSchema,
+  claimResponseSchema,
   messageSchema,
   organizationProjectSchema,
   pageOf,
@@ -157,6 +158,30 @@ export class CircleCiStore implements CiSecretStore {
         schema: messageSchema,
       }),
     );
+  }
+
+  async getProjectOidcAudience(projectId: string): Promise<string[] | null> {
+    const claims = await this.http.call({ operation: "getProjectOidcClaims", method: "GET", base: this.settings.apiUrl, path: this.claimsPath(projectId), schema: claimResponseSchema });
+    return claims.audience && claims.audience.length > 0 ? claims.audience : null;
+  }
+
+  async setProjectOidcAudience(projectId: string, audience: string[]): Promise<void> {
+    await this.http.call({ operation: "setProjectOidcClaims", method: "PATCH", base: this.settings.apiUrl, path: this.claimsPath(projectId), body: { audience }, schema: claimResponseSchema });
+  }
+
+  async deleteProjectOidcAudience(projectId: string): Promise<void> {
+    await this.http.call({
+      operation: "deleteProjectOidcClaims",
+      method: "DELETE",
+      base: this.settings.apiUrl,
+      path: this.claimsPath(projectId),
+      query: { claims: "audience" },
+      schema: claimResponseSchema,
+    });
+  }
+
+  private claimsPath(projectId: string): string {
+    return `/org/${seg(this.settings.orgId)}/project/${seg(projectId)}/oidc-custom-claims`;
   }
 
   /** A delete answered 404 (the variable, or its whole context or project, is gone) has nothing left to do. */

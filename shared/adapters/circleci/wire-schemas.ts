@@ -26,6 +26,9 @@ export const contextVariableSchema = z.object({
 
 export const messageSchema = z.object({ message: z.string() });
 
+/** CircleCI's ClaimResponse (OIDC custom claims): only `org_id` is required. */
+export const claimResponseSchema = z.object({ org_id: z.string(), audience: z.array(z.string()).nullish() });
+
 /** The PUT answer is the variable; CircleCI's spec also allows a bare message. */
 export const contextVariablePutSchema = z.union([contextVariableSchema, messageSchema]);
 

@@ -33,6 +33,8 @@ export function migrationPipelineChange(journal: MigrationJournal): string {
     target: ci.kind === "context" ? { kind: "context", context: ci.context } : { kind: "project", project: ci.project },
     variable: ci.variable,
     retireAfterQuietDays: journal.oidc.retireAfterQuietDays,
+    injectedAudience: (journal.injectedAudience?.projects.length ?? 0) > 0,
+    credential: journal.credential,
   });
 }
 

@@ -37,4 +37,5 @@ export { judgeEvidence, quietSinceLastSignIn, type EvidenceVerdict, type KeyEvid
 export { nextMigrationAction, type MigrationAction, type MigrationRunContext } from "./next-action.js";
 export { describeMigration, migrationPipelineChange, type MigrationStatus, type MigrationStatusKind } from "./describe.js";
 export { migrationAlert, migrationSource } from "./alerts.js";
+export { planInjectedAudience, restorableAudience, type InjectedAudiencePlan, type ProjectAudienceRecord } from "./injected-audience.js";
 export { compareToken, readToken, type TokenComparison, type TokenView } from "./token-check.js";

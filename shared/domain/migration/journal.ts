@@ -70,6 +70,11 @@ export const migrationJournalSchema = z.object({
     syncedAt: z.string().nullable(),
   }),
   idsSetAt: z.string().nullable(),
+  /**
+   * Projects whose CircleCI OIDC custom `audience` claim the watchdog set (oidc.injectedAudience: project), with
+   * the value each had before (null: none), journaled before the change so that a rollback restores it.
+   */
+  injectedAudience: z.object({ projects: z.array(z.object({ projectId: z.string(), previous: z.array(z.string()).nullable(), setAt: z.string() })) }).nullish(),
   waitingSince: z.string().nullable(),
   /** The password(s) the CircleCI variable may hold, as last chosen (see chooseRetirement). */
   secret: z.object({ keyIds: z.array(z.string()), note: z.string().optional() }),

@@ -16,6 +16,10 @@ export interface PipelineChangeInput {
   /** The secret's variable, e.g. AZURE_CLIENT_SECRET. */
   variable: string;
   retireAfterQuietDays: number;
+  /** Experimental: the projects' CircleCI custom audience claim is set to the audience (oidc.injectedAudience). */
+  injectedAudience?: boolean;
+  /** The credential's name, for commands in notes. */
+  credential?: string;
 }
 
 /** How the job gets a token whose `aud` and `sub` the federated credentials accept. */
@@ -35,6 +39,13 @@ function warnings(input: PipelineChangeInput): string[] {
       `Note: the federated credentials use the V2 subject (…/vcs-origin/…/vcs-ref/…), which CircleCI documents for $CIRCLE_OIDC_TOKEN_V2 — ` +
         `a token whose audience is the org id. With oidc.audience ${input.audience}, check that your token carries the V2 subject, ` +
         `or set oidc.audience to the org id (${input.orgId}) to use $CIRCLE_OIDC_TOKEN_V2.`,
+    );
+  }
+  if (input.injectedAudience && input.audience !== input.orgId) {
+    out.push(
+      `Experimental: the projects' CircleCI OIDC custom claims now carry audience ${input.audience}. CircleCI does not document whether ` +
+        `$CIRCLE_OIDC_TOKEN then carries it: keep the circleci run oidc get step until a job's token is confirmed with ` +
+        `watchdog oidc check-token ${input.credential ?? "<name>"} (paste $CIRCLE_OIDC_TOKEN on stdin).`,
     );
   }
   if (input.target.kind === "project") {

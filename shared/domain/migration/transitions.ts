@@ -150,7 +150,7 @@ export function recordRolledBack(journal: MigrationJournal, at: string, removedF
     journal,
     "rollback",
     at,
-    { state: "rolled-back", rolledBackAt: at, rollback, blocked: null, federation: { ...journal.federation, fics: [], syncedAt: at } },
+    { state: "rolled-back", rolledBackAt: at, rollback, blocked: null, federation: { ...journal.federation, fics: [], syncedAt: at }, injectedAudience: null },
     { removedFics: removedFics.join(",") || null, rotationId: rollback.rotationId },
   );
 }

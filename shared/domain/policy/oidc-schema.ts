@@ -19,6 +19,18 @@ export const oidcSchema = z
     audience: z.string().min(1).default(oidcDefaults.audience),
     branches: branchesSchema.optional(),
     retireAfterQuietDays: positiveInt.default(oidcDefaults.retireAfterQuietDays),
+    /**
+     * Experimental: also set the audience as each project's CircleCI OIDC custom claim. Project level only: an
+     * organization-level audience would change what every other cloud's trust of the default audience relies on.
+     */
+    injectedAudience: z
+      .enum(["project"], {
+        error: (issue) =>
+          issue.input === "org"
+            ? "org is not offered: an organization-level audience would change the tokens every other cloud's trust relies on; use project"
+            : "expected project",
+      })
+      .optional(),
   })
   .superRefine((oidc, ctx) => {
     // One federated credential per subject: project × user (× ref with the V2 token).

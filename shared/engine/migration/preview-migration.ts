@@ -4,6 +4,7 @@ import {
   judgeEvidence,
   pipelineChange,
   quietSinceLastSignIn,
+  planInjectedAudience,
   planFederation,
   type KeyEvidence,
   type MigrationBlock,
@@ -97,6 +98,8 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
     target: "context" in credential.circleci ? { kind: "context", context: credential.circleci.context } : { kind: "project", project: credential.circleci.project },
     variable: credential.circleci.variable,
     retireAfterQuietDays: credential.oidc.retireAfterQuietDays,
+    injectedAudience: credential.oidc.injectedAudience === "project",
+    credential: name,
   });
   let journal: MigrationJournal | null;
   try {
@@ -117,6 +120,13 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
     const fresh = !journal || journal.state === "rolled-back";
     if (fresh) preview.wouldDo.push(`plan: ${appLabel(app)}, ${"context" in credential.circleci ? `context ${credential.circleci.context}` : `project ${credential.circleci.project}`} ${credential.circleci.variable}`);
 
+    if (credential.oidc.injectedAudience === "project") {
+      const current: Array<{ projectId: string; audience: string[] | null }> = [];
+      for (const projectId of [...new Set(credential.oidc.projectIds)]) current.push({ projectId, audience: await ports.ci.getProjectOidcAudience(projectId) });
+      const claims = planInjectedAudience({ credential: name, audience: credential.oidc.audience, current });
+      if (!claims.ok) return { ...preview, problem: claims.message };
+      for (const projectId of claims.set) preview.wouldDo.push(`set the CircleCI OIDC custom audience of project ${projectId} to ${credential.oidc.audience} (experimental)`);
+    }
     const existing = await ports.directory.listFederatedCredentials(app.objectId);
     const plan = planFederation({ credential: name, oidc: credential.oidc, orgId: options.orgId, existing, appLabel: appLabel(app) });
     if (!plan.ok) return { ...preview, blocked: { kind: plan.kind, reason: plan.message } };

@@ -1,4 +1,4 @@
-import { isOwnedFic, recordRolledBack, recordSecretRestored } from "../../../domain/migration/index.js";
+import { isOwnedFic, recordRolledBack, recordSecretRestored, restorableAudience } from "../../../domain/migration/index.js";
 import type { RotateCredential } from "../../../domain/policy/index.js";
 import { sameKeyId } from "../../../domain/rotation/index.js";
 import type { CiVariable } from "../../../domain/snapshot.js";
@@ -21,6 +21,22 @@ async function secretStillThere(run: MigrationRun): Promise<boolean> {
   if (!variables.some((v) => v.name === ci.variable)) return false;
   const keyIds = journal.secret.keyIds;
   return keyIds.length > 0 ? keyIds.some((k) => app.passwords.some((p) => sameKeyId(p.keyId, k))) : app.passwords.length > 0;
+}
+
+/** Each project's custom audience claim back to what it was, while it still holds what the watchdog set. */
+async function restoreAudiences(run: MigrationRun): Promise<void> {
+  const journal = run.journal;
+  for (const record of journal.injectedAudience?.projects ?? []) {
+    const now = await run.call("circleci", () => run.ports.ci.getProjectOidcAudience(record.projectId));
+    if (!restorableAudience(now, journal.oidc.audience)) {
+      run.notes.push(`project ${record.projectId}: its custom audience was changed by someone else since; left as it is`);
+      continue;
+    }
+    const previous = record.previous;
+    if (previous && previous.length > 0) await run.call("circleci", () => run.ports.ci.setProjectOidcAudience(record.projectId, previous));
+    else await run.call("circleci", () => run.ports.ci.deleteProjectOidcAudience(record.projectId));
+    run.record("rollback", "done", `project ${record.projectId}: custom audience restored (${previous?.join(", ") ?? "none"})`);
+  }
 }
 
 /**
@@ -54,6 +70,7 @@ export async function rollBack(run: MigrationRun, options: RollbackOptions, rota
         run.record("rollback", "done", `new client secret through rotation ${outcome.rotationId}`);
         await run.audit("migration.secret-restored", { migrationId: run.journal.migrationId, rotationId: outcome.rotationId });
       }
+      await restoreAudiences(run);
       const objectId = run.journal.app.objectId;
       const fics = await run.call("graph", () => run.ports.directory.listFederatedCredentials(objectId));
       const ours = fics.filter((fic) => isOwnedFic(run.name, fic.name));
