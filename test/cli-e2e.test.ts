@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import type { WorldSpec } from "../sandbox/world/spec.js";
 import { runBuiltCli, type CliRun } from "./support/cli.js";
-import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
 // The CLI as a user runs it: `dist/cli.js` in a child process, configured only by its environment.
 describe("watchdog CLI against the sandbox world", () => {
@@ -34,7 +34,7 @@ describe("watchdog CLI against the sandbox world", () => {
     dir = mkdtempSync(join(tmpdir(), "watchdog-cli-"));
     writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
     env = { ...sandbox.env, WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: join(dir, "state") };
-    secrets = secretValuesOf(world, [sandbox.signingSecret, new URL(sandbox.env.SLACK_WEBHOOK_URL!).pathname.split("/").pop()!]);
+    secrets = secretValuesOf(world, [sandbox.signingSecret, ...webhookUrlsOf(sandbox.env), new URL(sandbox.env.SLACK_WEBHOOK_URL!).pathname.split("/").pop()!]);
   });
   afterAll(() => sandbox.close());
 

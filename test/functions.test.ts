@@ -12,7 +12,7 @@ import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
-import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
 const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 
@@ -32,7 +32,7 @@ describe("Azure Functions handlers, called as the host would", () => {
     writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
     // The Function App's settings: process.env is all the handlers read (DefaultAzureCredential included).
     Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), AzureWebJobsStorage: azurite.connectionString });
-    secrets = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString]);
+    secrets = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString, ...webhookUrlsOf(sandbox.env)]);
   });
   afterAll(async () => {
     await sandbox.close();

@@ -8,7 +8,7 @@ import { rotateHandler } from "../functions/http-rotate.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
-import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
 // Malformed names, query strings, bodies and principals thrown at POST /api/credentials/{name}/rotate: every
 // answer is a 4xx JSON error with a message, and nothing changes in any emulator or in the state store.
@@ -143,7 +143,7 @@ beforeAll(async () => {
   stateDir = join(dir, "state");
   writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
   Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: stateDir });
-  canaries = secretValuesOf(world, [sandbox.signingSecret]);
+  canaries = secretValuesOf(world, [sandbox.signingSecret, ...webhookUrlsOf(sandbox.env)]);
 });
 afterAll(async () => {
   delete process.env.WEBSITE_AUTH_ENABLED;

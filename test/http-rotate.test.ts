@@ -10,7 +10,7 @@ import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
-import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
 // POST /api/credentials/{name}/rotate, called as the host would, against the sandbox emulators with state in
 // Azurite. What a user checks: the status and JSON body, the value in CircleCI that Entra accepts, Key Vault, audit.
@@ -94,7 +94,7 @@ beforeAll(async () => {
   Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), AzureWebJobsStorage: azurite.connectionString });
   delete process.env.WEBSITE_AUTH_ENABLED;
   store = createAzureStateStore({ connectionString: azurite.connectionString });
-  canaries = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString]);
+  canaries = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString, ...webhookUrlsOf(sandbox.env)]);
 });
 afterAll(async () => {
   await sandbox?.close();

@@ -140,8 +140,8 @@ describe("Key Vault adapter under faults", () => {
     const vault = createKeyVault({ vaultUrl: emulator.url, credential: broken, retry: fastRetry });
     const error = await failure(vault.setSecret("no-token", new SecretValue(canaryValue), {}));
     expect(error).toMatchObject({ operation: "set secret", secretName: "no-token", code: "CredentialUnavailableError" });
-    expect(String(error)).toContain("token endpoint refused");
-    // The credential's own message had the value in it; the adapter knows what it was sending and cuts it out.
+    // The credential's own message may quote a token endpoint's answer (here the value): only its class is kept.
+    expect(String(error)).toContain("no token for Key Vault");
     expectClean(error, [canaryValue, "eyJhbGciOi.eyJhdWQiOi.c2lnbmF0dXJl"]);
   });
 });

@@ -186,3 +186,88 @@ describe("buildPlan properties", () => {
     );
   });
 });
+
+// Properties that check answers rather than re-derive them: facts any correct plan must show, stated from the
+// snapshot alone. (A plant that dropped expired findings from buildPlan made the first two fail.)
+const parsedEnd = (end: string | null | undefined): number | undefined => {
+  const at = end ? Date.parse(end) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+};
+
+/** prod-deploy's variable in its context and its app with exactly one password, ending at `end`: that password is the one bound. */
+function withOnlyPassword(s: Snapshot, end: string): Snapshot {
+  const bound: EntraApp = {
+    objectId: "o-bound",
+    appId: appIds[0]!,
+    displayName: "ci-deploy-prod",
+    tags: [],
+    passwords: [{ keyId: "k-live", displayName: "CircleCI", startDateTime: new Date(Date.parse(end) - 400 * DAY).toISOString(), endDateTime: end }],
+    certificates: [],
+  };
+  return {
+    ...s,
+    circleci: {
+      ...s.circleci,
+      contexts: [...s.circleci.contexts.filter((c) => c.name !== "prod-deploy"), { id: "id-prod-deploy", name: "prod-deploy", createdAt: now.toISOString() }],
+      variables: [...s.circleci.variables, { scope: { kind: "context", contextId: "id-prod-deploy", contextName: "prod-deploy" }, name: "AZURE_CLIENT_SECRET" }],
+    },
+    entra: { apps: [...s.entra.apps.filter((a) => a.appId.toLowerCase() !== appIds[0]), bound] },
+    errors: [],
+  };
+}
+
+describe("buildPlan answers", () => {
+  it("a bound password whose end is at or before now always yields an expired finding", () => {
+    const endAtOrBefore = fc.integer({ min: 0, max: 800 * DAY }).map((ms) => new Date(now.getTime() - ms).toISOString());
+    fc.assert(
+      fc.property(snapshot, endAtOrBefore, (s, end) => {
+        const plan = buildPlan(withOnlyPassword(s, end), policy, now, { vaultConfigured: true });
+        const expired = plan.findings.find((f) => f.credential === "prod-deploy" && f.kind === "expired");
+        expect(expired, `end ${end}`).toBeDefined();
+        expect(expired!.daysLeft).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("whatever password a bound credential names, an end at or before now is reported expired", () => {
+    fc.assert(
+      fc.property(snapshot, (s) => {
+        const plan = buildPlan(s, policy, now, { vaultConfigured: true });
+        for (const credential of plan.credentials) {
+          const entra = credential.source.entra;
+          if (!credential.bound || credential.retiring || !entra?.keyId || entra.credentialType === "certificate") continue;
+          const ends = new Set(
+            s.entra.apps
+              .filter((a) => a.appId.toLowerCase() === entra.appId.toLowerCase())
+              .flatMap((a) => a.passwords)
+              .filter((p) => p.keyId === entra.keyId)
+              .map((p) => parsedEnd(p.endDateTime)),
+          );
+          // One key id with two different ends (generated duplicates, impossible in Entra) names no one password.
+          if (ends.size !== 1) continue;
+          const [end] = ends;
+          if (end === undefined || end > now.getTime()) continue;
+          expect(plan.findings.filter((f) => f.credential === credential.credential).map((f) => f.kind)).toContain("expired");
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("days left never grow as now grows (for the same credential and password)", () => {
+    const offset = fc.integer({ min: -400 * DAY, max: 400 * DAY });
+    fc.assert(
+      fc.property(snapshot, offset, offset, (s, a, b) => {
+        const [earlier, later] = [new Date(now.getTime() + Math.min(a, b)), new Date(now.getTime() + Math.max(a, b))];
+        const left = (at: Date) =>
+          new Map(buildPlan(s, policy, at, { vaultConfigured: true }).credentials.flatMap((c) => (c.daysLeft === undefined ? [] : [[`${c.credential} ${c.source.entra?.keyId ?? ""}`, c.daysLeft] as const])));
+        const before = left(earlier);
+        for (const [key, days] of left(later)) {
+          if (before.has(key)) expect(days, key).toBeLessThanOrEqual(before.get(key)!);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -14,7 +14,7 @@ import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
 import { defaultMaxDequeueCount, maxDequeueCountOf } from "../shared/app/rotation-job.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
-import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
+import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
 // The rotation-jobs queue end to end: the timer fans due rotations out to Azurite, each message is handed to
 // the queue function as the host would (decoded, with its dequeueCount), twice, and the rotations happen once.
@@ -89,7 +89,7 @@ beforeAll(async () => {
   Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: policyPath, AzureWebJobsStorage: azurite.connectionString, WATCHDOG_FANOUT_THRESHOLD: "0" });
   store = createAzureStateStore({ connectionString: azurite.connectionString });
   queue = new QueueClient(azurite.connectionString, "rotation-jobs");
-  canaries = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString]);
+  canaries = secretValuesOf(world, [sandbox.signingSecret, azurite.connectionString, ...webhookUrlsOf(sandbox.env)]);
 });
 afterAll(async () => {
   await sandbox?.close();

@@ -167,12 +167,12 @@ export class Emulator {
       baseUrl: this.base,
     };
 
-    const injected = await this.faults.apply(routeName, this.errorShape);
+    const injected = await this.faults.apply(routeName, this.errorShape, rawBody);
     let reply: EmulatorReply;
     if (injected) {
       reply = injected;
     } else if (found) {
-      reply = await found.route.handler(request);
+      reply = this.faults.spoil(routeName, await found.route.handler(request));
     } else if (this.notFound) {
       reply = await this.notFound(request);
     } else {

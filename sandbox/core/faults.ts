@@ -19,12 +19,29 @@ export interface FaultKnobs {
   hangMs?: number;
   /** Handle the request, then hold the answer this long: the change is made but the client has not heard of it (a crash "after the call"). */
   replyDelayMs?: number;
+  /**
+   * The next N matching requests are handled (the change is made), then their 2xx JSON answer reaches the client
+   * spoiled: "truncated" loses its last tenth (a connection cut mid-body, a proxy's buffer limit), "malformed" gets
+   * a stray character before the first value (a proxy that rewrites bodies). The fields early in the body, such as
+   * a secret's `value` or `secretText`, survive: SDKs then throw parse errors whose messages quote the body, which
+   * is how a value could reach a log (Azure core-client's deserialization error embeds `bodyAsText`; V8's
+   * JSON.parse messages quote the text around the fault).
+   */
+  spoilSuccessTimes?: number;
+  spoilSuccess?: "truncated" | "malformed";
+  /**
+   * The next N matching requests are answered with `failStatus` (default 400) and an error message that quotes
+   * the request body (an API or WAF that echoes what it refused): the value sent comes back in an error body.
+   */
+  echoRequestTimes?: number;
 }
 
 interface KnobState {
   knobs: FaultKnobs;
   seen: number;
   failuresLeft: number;
+  spoilsLeft: number;
+  echoesLeft: number;
   tokens: number;
   refilledAt: number;
 }
@@ -34,13 +51,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class FaultInjector {
   private readonly byRoute = new Map<string, KnobState>();
   /** How many 429s and failures were injected, for assertions and benchmarks. */
-  readonly injected = { rateLimited: 0, failed: 0 };
+  readonly injected = { rateLimited: 0, failed: 0, spoiled: 0 };
 
   set(route: string, knobs: FaultKnobs): void {
     this.byRoute.set(route, {
       knobs,
       seen: 0,
       failuresLeft: knobs.failTimes ?? 0,
+      spoilsLeft: knobs.spoilSuccessTimes ?? 0,
+      echoesLeft: knobs.echoRequestTimes ?? 0,
       tokens: knobs.rateLimitPerSecond ?? 0,
       refilledAt: Date.now(),
     });
@@ -51,26 +70,47 @@ export class FaultInjector {
     return this.byRoute.get(route)?.knobs.replyDelayMs ?? this.byRoute.get("*")?.knobs.replyDelayMs ?? 0;
   }
 
+  /** The answer as the client receives it: a 2xx JSON body spoiled while `spoilSuccessTimes` lasts (see there). */
+  spoil(route: string, reply: EmulatorReply): EmulatorReply {
+    if (reply.status < 200 || reply.status >= 300 || reply.json === undefined) return reply;
+    const state = [this.byRoute.get(route), this.byRoute.get("*")].find((s) => s !== undefined && s.spoilsLeft > 0);
+    if (!state) return reply;
+    state.spoilsLeft -= 1;
+    this.injected.spoiled += 1;
+    const text = JSON.stringify(reply.json);
+    const spoiled = state.knobs.spoilSuccess === "malformed" ? text.replace(/("(?:[^"\\]|\\.)*"\s*:)/, "$1x") : text.slice(0, Math.max(1, Math.floor(text.length * 0.9)));
+    const { json: _json, ...rest } = reply;
+    return { ...rest, headers: { ...(reply.headers ?? {}), "content-type": "application/json; charset=utf-8" }, text: spoiled };
+  }
+
   clear(route?: string): void {
     if (route) this.byRoute.delete(route);
     else this.byRoute.clear();
   }
 
-  async apply(route: string, shape: ErrorShaper): Promise<EmulatorReply | undefined> {
+  /** `body` reads the request body, only for a knob that echoes it. */
+  async apply(route: string, shape: ErrorShaper, body: () => Promise<Buffer> = async () => Buffer.alloc(0)): Promise<EmulatorReply | undefined> {
     for (const key of [route, "*"]) {
       const state = this.byRoute.get(key);
       if (!state) continue;
-      const reply = await this.applyOne(state, shape);
+      const reply = await this.applyOne(state, shape, body);
       if (reply) return reply;
     }
     return undefined;
   }
 
-  private async applyOne(state: KnobState, shape: ErrorShaper): Promise<EmulatorReply | undefined> {
+  private async applyOne(state: KnobState, shape: ErrorShaper, body: () => Promise<Buffer>): Promise<EmulatorReply | undefined> {
     const { knobs } = state;
     state.seen += 1;
     if (knobs.latencyMs) await sleep(knobs.latencyMs);
     if (knobs.hangMs) await sleep(knobs.hangMs);
+    if (state.echoesLeft > 0) {
+      state.echoesLeft -= 1;
+      this.injected.failed += 1;
+      const status = knobs.failStatus ?? 400;
+      const quoted = `The request was refused: ${(await body()).toString("utf8")}`;
+      return knobs.plainText ? { status, text: quoted } : shape(status, quoted);
+    }
     if (state.failuresLeft > 0) {
       state.failuresLeft -= 1;
       this.injected.failed += 1;

@@ -92,10 +92,14 @@ function describe(d: CircleCiErrorDetails): string {
   return `${where} ${what}${attempts}${cause}`;
 }
 
+const maxMessageChars = 200;
+
+/** Scrubs, then cuts: cutting first could leave the start of a value that crossed the cut. */
 function scrub(text: string, secrets: readonly string[]): string {
   let result = text;
   for (const secret of secrets) {
     if (secret) result = result.split(secret).join("[redacted]");
   }
-  return result;
+  result = result.replace(/\s+/g, " ").trim();
+  return result.length > maxMessageChars ? `${result.slice(0, maxMessageChars)}…` : result;
 }

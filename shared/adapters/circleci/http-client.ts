@@ -160,7 +160,10 @@ export class CircleCiHttp {
   }
 }
 
-/** CircleCI's `message`, or the start of a plain-text body ("Rate limited.", a proxy's error page). */
+/**
+ * CircleCI's `message`, or a plain-text body ("Rate limited.", a proxy's error page), whole: `CircleCiError`
+ * scrubs the values it knows and only then cuts, so a value crossing the cut cannot survive as a prefix.
+ */
 function circleMessage(text: string): string | undefined {
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(text));
@@ -168,9 +171,7 @@ function circleMessage(text: string): string | undefined {
   } catch {
     // not JSON: fall through to the text itself
   }
-  const flat = text.replace(/\s+/g, " ").trim();
-  if (!flat) return undefined;
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  return text.trim() || undefined;
 }
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,6 +1,6 @@
 import { GraphError as SdkGraphError } from "@microsoft/microsoft-graph-client";
 import pRetry from "p-retry";
-import type { z } from "zod";
+import { z } from "zod";
 import { headerLookup, type AdaptiveLimiter, type AnswerReader } from "../pacing/index.js";
 import { GraphError } from "./graph-error.js";
 import type { ResolvedGraphDirectorySettings } from "./settings.js";
@@ -32,28 +32,59 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** A non-JSON error body (a proxy's "Service unavailable."), shortened. */
-function plainBody(body: unknown): string | undefined {
-  return typeof body === "string" && body.trim() !== "" ? body.trim().slice(0, 200) : undefined;
+/** Graph's error envelope, as the SDK keeps it in `body` when an error status came with one. */
+const graphErrorBody = z.object({ code: z.string(), message: z.string().optional() });
+
+/** What an error status's body said: Graph's code and message, or the text of a plain-text body. */
+function errorStatusWords(error: SdkGraphError): { code?: string; message?: string } {
+  if (typeof error.body !== "string" || error.body.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(error.body);
+  } catch {
+    // A plain-text answer to an error status (a proxy's "Service unavailable."). When the SDK itself failed on
+    // the body, its code is the error's class name and its message quotes the body: neither is used.
+    return error.message ? {} : { message: error.body };
+  }
+  const shaped = graphErrorBody.safeParse(parsed);
+  return shaped.success ? { code: shaped.data.code, message: shaped.data.message } : {};
 }
 
+/**
+ * The words of a GraphError are the status, Graph's error code and message from an error status's body, and
+ * our own — never the SDK's message for an answer it could not read (V8's JSON parse errors quote the body,
+ * and addPassword's body holds the new secret), nor the message of a failure that came without an answer.
+ */
 function toGraphError(error: unknown, spec: GraphCallSpec<unknown>): GraphError {
   const base = { operation: spec.operation, method: spec.method, path: spec.path };
   if (error instanceof SdkGraphError) {
-    const noAnswer = error.statusCode === undefined || error.statusCode < 0;
+    const status = error.statusCode;
+    const requestId = error.requestId ?? undefined;
+    if (status === undefined || status < 0) return withoutAnswer(base, codeName(error.code) ?? "NoAnswer");
+    if (status >= 200 && status < 300) {
+      return new GraphError({ ...base, status, code: "UnreadableResponse", graphMessage: "Graph answered, but the answer could not be read", requestId });
+    }
+    const said = errorStatusWords(error);
     return new GraphError({
       ...base,
-      status: noAnswer ? -1 : error.statusCode,
-      code: error.code ?? "UnknownError",
-      // Without an answer the SDK's message is the underlying failure's (fetch, or the credential's).
-      graphMessage: error.message || plainBody(error.body) || (noAnswer ? "no answer from Graph" : "Graph gave no message"),
-      requestId: error.requestId ?? undefined,
+      status,
+      code: codeName(said.code) ?? "UnknownError",
+      graphMessage: said.message ?? "Graph gave no message",
+      requestId,
       retryAfterMs: retryAfterMs(error.headers),
     });
   }
-  const name = error instanceof Error ? error.name : "Error";
-  return new GraphError({ ...base, status: -1, code: name, graphMessage: error instanceof Error ? error.message : String(error) });
+  return withoutAnswer(base, error instanceof Error ? (codeName(error.name) ?? "Error") : "Error");
 }
+
+/** A network failure or the credential's: its class names it; its message may quote a token endpoint's answer. */
+function withoutAnswer(base: { operation: string; method: string; path: string }, name: string): GraphError {
+  const tokenFailure = /Credential|Authentication/.test(name);
+  return new GraphError({ ...base, status: -1, code: name, graphMessage: tokenFailure ? "no token for Graph: check the managed identity or the AZURE_* settings" : "no answer from Graph" });
+}
+
+// Names of error codes and error classes: never free text.
+const codeName = (code: string | null | undefined) => (code && /^[A-Za-z][\w.-]{0,79}$/.test(code) ? code : undefined);
 
 function retryable(error: unknown, safety: GraphCallSpec<unknown>["safety"]): error is GraphError {
   if (!(error instanceof GraphError)) return false;

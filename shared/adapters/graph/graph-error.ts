@@ -19,10 +19,14 @@ export interface GraphErrorDetails {
 // Defence in depth: should anything ever echo a bearer token, it never reaches a log through us.
 const jwtLike = /eyJ[\w-]{8,}\.[\w-]+\.[\w-]+/g;
 
+const maxMessageChars = 300;
+
+/** Scrubs, then cuts: cutting first could leave the start of a secret that crossed the cut. */
 export function scrub(text: string, secrets: readonly string[] = []): string {
   let clean = text.replace(jwtLike, "[token]");
-  for (const secret of secrets) if (secret.length >= 4) clean = clean.split(secret).join("[redacted]");
-  return clean;
+  for (const secret of secrets) if (secret.length > 0) clean = clean.split(secret).join("[redacted]");
+  clean = clean.replace(/\s+/g, " ").trim();
+  return clean.length > maxMessageChars ? `${clean.slice(0, maxMessageChars)}…` : clean;
 }
 
 /**

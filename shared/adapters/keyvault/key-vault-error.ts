@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UnexpectedVaultResponse } from "./secret-properties.js";
 
 export interface KeyVaultFailure {
   /** What the app was doing, e.g. "set secret", "list versions". */
@@ -57,7 +58,6 @@ export class KeyVaultError extends Error {
 /** The parts of the SDK's RestError we read; `details` is Key Vault's deserialized error body. */
 const restErrorShape = z.object({
   name: z.literal("RestError"),
-  message: z.string(),
   statusCode: z.number().optional(),
   code: z.string().optional(),
   details: z
@@ -75,10 +75,14 @@ const restErrorShape = z.object({
 });
 
 const maxDetailChars = 500;
+// Names of error codes and error classes: letters, digits and a few separators, never free text.
+const codeShape = /^[A-Za-z][\w.-]{0,79}$/;
+const asCode = (code: string | undefined) => (code !== undefined && codeShape.test(code) ? code : undefined);
 
 /**
- * Defence in depth: Key Vault does not echo values or tokens, but a proxy or a future SDK might. Removes
- * the values the caller knows it sent, bearer tokens and anything JWT-shaped.
+ * Defence in depth for the one text taken from the service: Key Vault's own error message (from an error
+ * status's body, never a success body). Removes the values the caller knows it sent, bearer tokens and
+ * anything JWT-shaped, then cuts: cutting first could leave the start of a value that crossed the cut.
  */
 export function scrub(text: string, knownSecrets: readonly string[] = []): string {
   let out = text;
@@ -91,7 +95,24 @@ export function scrub(text: string, knownSecrets: readonly string[] = []): strin
   return out.length > maxDetailChars ? `${out.slice(0, maxDetailChars)}…` : out;
 }
 
-/** Turns whatever the SDK or the credential threw into a KeyVaultError that is safe to log. */
+/** Our own words for a status, when Key Vault's are not there to be used. */
+function statusWords(status: number | undefined): string {
+  if (status === undefined) return "no answer from Key Vault";
+  if (status >= 200 && status < 300) return "Key Vault answered, but the answer could not be read";
+  if (status === 401 || status === 403) return "access was refused";
+  if (status === 404) return "not found";
+  if (status === 409) return "conflict";
+  if (status === 429) return "throttled";
+  if (status >= 500) return "Key Vault failed";
+  return "the request was refused";
+}
+
+/**
+ * Turns whatever the SDK or the credential threw into a KeyVaultError that is safe to log. Its words are the
+ * status, Key Vault's error codes, our own words and, for an error status only, Key Vault's message from a body
+ * that parsed as its error shape. Never the SDK's message: for a success answer it cannot parse, the SDK
+ * quotes the whole body (a secret bundle holds the value) in a RestError with status 200.
+ */
 export function toKeyVaultError(
   error: unknown,
   context: { operation: string; secretName?: string; knownSecrets?: readonly string[] },
@@ -100,17 +121,31 @@ export function toKeyVaultError(
   const base = { operation: context.operation, secretName: context.secretName };
   const rest = restErrorShape.safeParse(error);
   if (rest.success) {
-    const body = rest.data.details?.error;
+    const status = rest.data.statusCode;
+    const answered = status !== undefined && (status < 200 || status >= 300);
+    const body = answered ? rest.data.details?.error : undefined;
+    const message = body?.message;
     return new KeyVaultError({
       ...base,
-      status: rest.data.statusCode,
-      code: body?.code ?? rest.data.code,
-      innerCode: body?.innerError?.code,
-      detail: scrub(body?.message ?? rest.data.message, context.knownSecrets),
+      status,
+      code: asCode(body?.code) ?? asCode(rest.data.code),
+      innerCode: asCode(body?.innerError?.code ?? undefined),
+      detail: message ? scrub(message, context.knownSecrets) : statusWords(status),
     });
   }
+  if (error instanceof UnexpectedVaultResponse) {
+    // Our own words: the fields that were missing or wrong, never their values.
+    return new KeyVaultError({ ...base, status: 200, code: "UnexpectedResponse", detail: error.message });
+  }
   if (error instanceof Error) {
-    return new KeyVaultError({ ...base, code: error.name, detail: scrub(error.message, context.knownSecrets) });
+    // A credential's failure, a network error, a parse error: their messages may quote an answer (a token
+    // endpoint's body, a secret bundle). The class names what happened.
+    const tokenFailure = /Credential|Authentication/.test(error.name);
+    return new KeyVaultError({
+      ...base,
+      code: asCode(error.name) ?? "Error",
+      detail: tokenFailure ? "no token for Key Vault: check the managed identity or the AZURE_* settings" : "the call failed before Key Vault gave a usable answer",
+    });
   }
   return new KeyVaultError({ ...base, detail: "an unknown error was thrown" });
 }

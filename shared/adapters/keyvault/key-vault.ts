@@ -111,7 +111,7 @@ export class KeyVaultSecrets implements Vault {
     try {
       return await this.call(context, async () => {
         const secret = await this.client.getSecret(name, version ? { version } : {});
-        if (typeof secret.value !== "string") throw new Error("unexpected response: the secret bundle has no value");
+        if (typeof secret.value !== "string") throw new KeyVaultError({ ...context, status: 200, code: "UnexpectedResponse", detail: "the secret bundle has no value" });
         return { value: new SecretValue(secret.value), properties: toSecretVersion(secret.properties) };
       });
     } catch (error) {
