@@ -43,3 +43,4 @@ export {
   startJournal,
   type StartInput,
 } from "./transitions.js";
+export { inventoryFreshForMs, inventoryStillComplete, type InventoryEvidence } from "./inventory-evidence.js";
