@@ -129,7 +129,7 @@ describe("fan-out over simulated days (timer + rotation-jobs handlers, Azurite)"
     let messages = 0;
 
     for (let tick = 0; clock.now().getTime() - start <= 7 * DAY; tick++, clock.advance(TICK)) {
-      const before = new Map(await Promise.all(rotating.map(async (c) => [c.name, await journalOf(c.name)] as const)));
+      const before = new Map<string, JournalView | undefined>(await Promise.all(rotating.map(async (c) => [c.name, await journalOf(c.name)] as const)));
       await runTimer(timer, context("watchdog", `tick-${tick}`));
       const jobs = await drainQueue();
       messages += jobs.length;

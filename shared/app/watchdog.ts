@@ -17,7 +17,7 @@ import {
   type TokenCheckResult,
 } from "../engine/migration/index.js";
 import { discover, type DiscoveryReport } from "../engine/discover/index.js";
-import type { OidcCredential } from "../domain/policy/index.js";
+import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
 import type { CredentialProgress } from "../report/index.js";
@@ -115,7 +115,14 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       // complete one (or a queued job of that cycle, on the cycle's inventory while it is fresh).
       const snapshotComplete = inventoryStillComplete(opts.inventory, now());
       if (opts.dryRun) return { dryRun: true, plan: await planRotation(adapters.state, credential, { now: now(), manual, snapshotComplete }) };
-      const outcome = await rotateCredential(adapters, credential, { tenantId: settings.tenantId!, now, actor: opts.actor, manual, snapshotComplete });
+      const outcome = await rotateCredential(adapters, credential, {
+        tenantId: settings.tenantId!,
+        now,
+        actor: opts.actor,
+        manual,
+        snapshotComplete,
+        appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
+      });
       return { dryRun: false, outcome };
     },
     async report() {

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { Plan } from "../domain/finding.js";
-import type { PolicyCredential, Policy } from "../domain/policy/index.js";
+import { otherCredentialsOfApp, type PolicyCredential, type Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
 import { migrateCredential, migrationChangedTheWorld, type MigrationOutcome } from "./migration/index.js";
@@ -54,7 +54,8 @@ async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): P
 export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<ActResult> {
   const { work, skipped } = await rotationWork(ports, policy, plan);
   const migrations = await migrate(ports, policy, plan, options);
-  const rotateOptions = (reason: string): RotateOptions => ({
+  const rotateOptions = (credential: PolicyCredential, reason: string): RotateOptions => ({
+    appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
     tenantId: options.tenantId,
     now: options.now,
     actor: options.actor,
@@ -75,7 +76,7 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
     return { rotations: answered, migrations, enqueued: actionable.map((w) => w.credential.name), skipped };
   }
   const limit = pLimit(4);
-  const rotations = await Promise.all(actionable.map(({ credential, reason }) => limit(() => rotateCredential(ports, credential, rotateOptions(reason)))));
+  const rotations = await Promise.all(actionable.map(({ credential, reason }) => limit(() => rotateCredential(ports, credential, rotateOptions(credential, reason)))));
   return { rotations: [...answered, ...rotations], migrations, enqueued: [], skipped };
 }
 
@@ -87,12 +88,12 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
 async function splitWaiting(
   ports: WatchdogPorts,
   work: Array<{ credential: PolicyCredential; reason: string }>,
-  rotateOptions: (reason: string) => RotateOptions,
+  rotateOptions: (credential: PolicyCredential, reason: string) => RotateOptions,
 ): Promise<{ answered: RotationOutcome[]; actionable: Array<{ credential: PolicyCredential; reason: string }> }> {
   const limit = pLimit(8);
   const answers = await Promise.all(
     work.map((item) =>
-      limit(async () => (item.credential.action === "rotate" && ports.vault ? answerFromJournal(ports, item.credential, rotateOptions(item.reason)) : null)),
+      limit(async () => (item.credential.action === "rotate" && ports.vault ? answerFromJournal(ports, item.credential, rotateOptions(item.credential, item.reason)) : null)),
     ),
   );
   return {

@@ -32,7 +32,7 @@ export async function startRotation(run: RotationRun): Promise<void> {
   const app = await requireApp(run, "start");
   const versions = await listVersions(run, "start");
   const ci = await ciTarget(run);
-  const retire = chooseRetirement({ credential: run.name, passwords: app.passwords, versions });
+  const retire = chooseRetirement({ credential: run.name, appId: app.appId, passwords: app.passwords, versions, appAlsoBoundBy: run.options.appAlsoBoundBy });
   const at = run.at();
   await run.save(
     startJournal({
@@ -50,7 +50,7 @@ export async function startRotation(run: RotationRun): Promise<void> {
     }),
   );
   run.value = undefined;
-  run.record("start", "done", `rotation ${rotationId}`);
+  run.record("start", "done", `rotation ${rotationId}${retire.note ? `; ${retire.note}` : ""}`);
   await run.audit("rotation.started", {
     rotationId,
     appId: app.appId,
