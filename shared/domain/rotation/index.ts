@@ -25,6 +25,7 @@ export {
   rotationIdPattern,
   rotationVaultTags,
   sameKeyId,
+  writtenForCredential,
   type RotationVaultTags,
 } from "./markers.js";
 export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
