@@ -74,7 +74,10 @@ export function formatPlan(plan: Plan): string {
   }
   if (plan.steps.length > 0) {
     lines.push("", `STEPS (${plan.steps.length})`);
-    for (const step of plan.steps) lines.push(`  ${step.kind} ${step.credential}: ${step.reason}`);
+    for (const step of plan.steps) {
+      lines.push(`  ${step.kind} ${step.credential}: ${step.reason}`);
+      if (step.kind === "rotate" && step.note) lines.push(`    ${step.note}`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -38,30 +38,35 @@ function dequeueCountOf(context: InvocationContext): number {
   return Number.isInteger(count) && count > 0 ? count : 1;
 }
 
+/** The queue handler over a clock (the engine's `now`; the registered handler uses the system clock). */
+export function createRotationJobHandler(clock: { now?: () => Date } = {}): (entry: unknown, context: InvocationContext) => Promise<void> {
+  return async (entry, context) => {
+    const messageId = typeof context.triggerMetadata?.id === "string" ? context.triggerMetadata.id : context.invocationId;
+    const loaded = await loadApp();
+    const { openWatchdog, runRotationJob, maxDequeueCountOf } = loaded;
+    const read = readJob(entry, `message ${messageId}`, loaded);
+    if (!read.ok) {
+      context.error(`${read.problem}; dropped (a malformed message is never retried)`);
+      return;
+    }
+    const { job } = read;
+    const watchdog = await openWatchdog(process.env, clock);
+    const result = await runRotationJob(watchdog, job, { dequeueCount: dequeueCountOf(context), maxDequeueCount: maxDequeueCountOf(process.env) });
+    if (result.kind === "done") {
+      const o = result.outcome;
+      context.log(`rotation job ${job.jobId} (${job.credential}): ${o.state}${o.waitingUntil ? `, waiting until ${o.waitingUntil}` : ""}${o.note ? ` (${o.note})` : ""}, ${o.apiCalls} API calls`);
+    } else {
+      context.log(`rotation job ${job.jobId} (${job.credential}): ${result.kind}: ${result.message}`);
+    }
+  };
+}
+
 /**
  * rotation-jobs: one credential's rotation, fanned out by the timer. A malformed message is logged and
  * completed (retrying cannot fix it); a failure throws so the host retries, and on the last attempt a poison
  * alert goes out first. Misconfiguration throws too: the message waits in the poison queue for the fix.
  */
-export async function rotationJobHandler(entry: unknown, context: InvocationContext): Promise<void> {
-  const messageId = typeof context.triggerMetadata?.id === "string" ? context.triggerMetadata.id : context.invocationId;
-  const loaded = await loadApp();
-  const { openWatchdog, runRotationJob, maxDequeueCountOf } = loaded;
-  const read = readJob(entry, `message ${messageId}`, loaded);
-  if (!read.ok) {
-    context.error(`${read.problem}; dropped (a malformed message is never retried)`);
-    return;
-  }
-  const { job } = read;
-  const watchdog = await openWatchdog(process.env);
-  const result = await runRotationJob(watchdog, job, { dequeueCount: dequeueCountOf(context), maxDequeueCount: maxDequeueCountOf(process.env) });
-  if (result.kind === "done") {
-    const o = result.outcome;
-    context.log(`rotation job ${job.jobId} (${job.credential}): ${o.state}${o.waitingUntil ? `, waiting until ${o.waitingUntil}` : ""}${o.note ? ` (${o.note})` : ""}, ${o.apiCalls} API calls`);
-  } else {
-    context.log(`rotation job ${job.jobId} (${job.credential}): ${result.kind}: ${result.message}`);
-  }
-}
+export const rotationJobHandler = createRotationJobHandler();
 
 export const rotationJobRegistration: StorageQueueFunctionOptions = {
   queueName,

@@ -129,6 +129,19 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(check.stderr).toContain("credentials[0].rotation.validityDays");
   });
 
+  it("two credentials sharing one Key Vault secret: exit 2 naming both paths, and no request (issue 10 item 3)", async () => {
+    const shared = join(dir, "shared-secret.yaml");
+    // staging-deploy takes prod-deploy's secret (cci-prod-deploy in the demo policy), in other letter case.
+    writeFileSync(shared, demoPolicyYaml.replace("rotation: { validityDays: 90, rotateBeforeDays: 14, overlapHours: 24 }\n  - name: data-pipeline", "rotation: { validityDays: 90, rotateBeforeDays: 14, overlapHours: 24 }\n    keyVault: { secretName: CCI-Prod-Deploy }\n  - name: data-pipeline"));
+    sandbox.log.clear();
+    for (const args of [["check-policy", shared], ["run"]]) {
+      const run = await cli(args, { WATCHDOG_POLICY: shared });
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain('credentials[1].keyVault.secretName: Key Vault secret "cci-prod-deploy" is also credentials[0].keyVault.secretName');
+    }
+    expect(sandbox.log.entries).toEqual([]);
+  });
+
   it("bad settings exit 2 naming the setting without echoing its value, and make no request", async () => {
     sandbox.log.clear();
     const wrongOrg = await cli(["plan"], { CIRCLECI_ORG_ID: "acme-not-a-uuid-canary" });

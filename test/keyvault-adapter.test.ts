@@ -188,6 +188,32 @@ describe("Key Vault adapter (real SDK against the emulator)", () => {
     expect(emulator.state.deleted.has("cci-soft-delete")).toBe(false);
   });
 
+  it("finds a soft-deleted secret by name (properties only) and recovers it, waiting out an asynchronous recovery", async () => {
+    const vault = newVault();
+    await vault.setSecret("cci-deleted-find", new SecretValue("deleted-value-canary"), { tags: { credential: "x", managedBy: "secret-watchdog" } });
+    expect(await vault.getDeletedSecret("cci-deleted-find")).toBeNull();
+    emulator.state.softDelete("cci-deleted-find");
+    const found = await vault.getDeletedSecret("cci-deleted-find");
+    expect(found).toMatchObject({ name: "cci-deleted-find", tags: { credential: "x", managedBy: "secret-watchdog" }, deletedOn: expect.any(String), scheduledPurgeOn: expect.any(String) });
+    expect(JSON.stringify(found)).not.toContain("deleted-value-canary");
+
+    emulator.state.recoveryDelayMs = 150;
+    try {
+      const slow = createKeyVault({ vaultUrl: emulator.url, credential: registryCredential(tokens), retry: fastRetry, recoveryWait: { pollIntervalMs: 50 } });
+      await slow.recoverDeletedSecret("cci-deleted-find");
+      expect((await vault.listVersions("cci-deleted-find")).map((v) => v.tags.credential)).toEqual(["x"]);
+      expect(await vault.getDeletedSecret("cci-deleted-find")).toBeNull();
+      // A recovery that outlasts the wait fails the call, naming it.
+      await vault.setSecret("cci-deleted-late", new SecretValue("late"), {});
+      emulator.state.softDelete("cci-deleted-late");
+      emulator.state.recoveryDelayMs = 5_000;
+      const impatient = createKeyVault({ vaultUrl: emulator.url, credential: registryCredential(tokens), retry: fastRetry, recoveryWait: { pollIntervalMs: 50, maxWaitMs: 200 } });
+      await expect(impatient.recoverDeletedSecret("cci-deleted-late")).rejects.toMatchObject({ code: "RecoveryInProgress", secretName: "cci-deleted-late" });
+    } finally {
+      emulator.state.recoveryDelayMs = 0;
+    }
+  });
+
   it("keeps challenge-resource verification for any vault that is not on a loopback address", () => {
     expect(isLoopbackVaultUrl("https://127.0.0.1:8443")).toBe(true);
     expect(isLoopbackVaultUrl("https://[::1]:8443/")).toBe(true);

@@ -220,7 +220,7 @@ describe("Key Vault emulator on the wire", () => {
     expect((await call("GET", `/secrets/to-delete/?${apiVersion}`)).status).toBe(404);
     const reuse = await call("PUT", `/secrets/to-delete?${apiVersion}`, { value: "x" });
     expect(reuse.status).toBe(409);
-    expect((reuse.body!.error as Record<string, unknown>).code).toBe("Conflict");
+    expect(reuse.body!.error).toMatchObject({ code: "Conflict", innererror: { code: "ObjectIsDeletedButRecoverable" } });
     expect((await call("GET", `/deletedsecrets/to-delete?${apiVersion}`)).status).toBe(200);
     const listed = await call("GET", `/deletedsecrets?${apiVersion}`);
     expect(JSON.stringify(listed.body)).toContain("/deletedsecrets/to-delete");
@@ -236,6 +236,24 @@ describe("Key Vault emulator on the wire", () => {
     expect((await call("GET", `/deletedsecrets/to-delete?${apiVersion}`)).status).toBe(404);
     expect(emulator.state.deleted.size).toBe(0);
     expect((await call("PUT", `/secrets/to-delete?${apiVersion}`, { value: "new life" })).status).toBe(200);
+  });
+
+  it("recovers asynchronously (knob): until it ends the secret reads 404 and a write answers 409 ObjectIsBeingRecovered", async () => {
+    await call("PUT", `/secrets/slow-recovery?${apiVersion}`, { value: "back-later" });
+    await call("DELETE", `/secrets/slow-recovery?${apiVersion}`);
+    emulator.state.recoveryDelayMs = 200;
+    try {
+      expect((await call("POST", `/deletedsecrets/slow-recovery/recover?${apiVersion}`)).status).toBe(200);
+      expect((await call("GET", `/secrets/slow-recovery/?${apiVersion}`)).status).toBe(404);
+      expect((await call("GET", `/deletedsecrets/slow-recovery?${apiVersion}`)).status).toBe(404);
+      const write = await call("PUT", `/secrets/slow-recovery?${apiVersion}`, { value: "x" });
+      expect(write.status).toBe(409);
+      expect(write.body!.error).toMatchObject({ code: "Conflict", innererror: { code: "ObjectIsBeingRecovered" } });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect((await call("GET", `/secrets/slow-recovery/?${apiVersion}`)).body!.value).toBe("back-later");
+    } finally {
+      emulator.state.recoveryDelayMs = 0;
+    }
   });
 
   it("serves the seeded world with stable version ids", async () => {

@@ -128,6 +128,25 @@ describe("policy rules: each is enforced with its path and a human message", () 
       policyWith({ credentials: [oidc(), watch({ name: "other", circleci: { project: "gh/acme/api", variable: "AZURE_CLIENT_SECRET" } })] }),
       ["credentials[1].circleci: binds the same CircleCI variable as credentials[0]"],
     ],
+    [
+      "two credentials cannot share one Key Vault secret (issue 10 item 3)",
+      policyWith({
+        credentials: [
+          rotate({ keyVault: { secretName: "cci-shared" } }),
+          rotate({ name: "staging-deploy", circleci: { context: "staging-deploy", variable: "AZURE_CLIENT_SECRET" }, keyVault: { secretName: "CCI-Shared" } }),
+        ],
+      }),
+      [
+        `credentials[1].keyVault.secretName: Key Vault secret "cci-shared" is also credentials[0].keyVault.secretName (names compare case-insensitively); two credentials cannot share one secret: rotating one would retire the other's live password. Give each its own keyVault.secretName`,
+      ],
+    ],
+    [
+      "an explicit Key Vault secret name cannot take another credential's default",
+      policyWith({ credentials: [rotate(), watch({ keyVault: { secretName: "cci-prod-deploy" } })] }),
+      [
+        `credentials[1].keyVault.secretName: Key Vault secret "cci-prod-deploy" is also credentials[0].keyVault.secretName (its default) (names compare case-insensitively); two credentials cannot share one secret: rotating one would retire the other's live password. Give each its own keyVault.secretName`,
+      ],
+    ],
     ["action is required", policyWith({ credentials: [watch({ action: undefined })] }), ["credentials[0].action: required"]],
     ["action values", policyWith({ credentials: [watch({ action: "delete" })] }), ['credentials[0].action: expected "watch" | "rotate" | "oidc"']],
     ["appId is a GUID", policyWith({ credentials: [watch({ entra: { appId: "my-app" } })] }), ["credentials[0].entra.appId: expected a GUID like 11111111-2222-3333-4444-555555555555"]],

@@ -95,6 +95,15 @@ export class KeyVaultState {
   readonly secrets = new Map<string, EmulatedSecret>();
   /** Soft-deleted secrets by lower-case name, until recovered or purged. */
   readonly deleted = new Map<string, EmulatedDeletedSecret>();
+  /** Secrets being recovered, by lower-case name, live again from `readyAt` (wall-clock ms). */
+  readonly recovering = new Map<string, { secret: EmulatedSecret; readyAt: number }>();
+  /**
+   * How long a recovery takes (wall-clock ms; knob, default 0). Recovery is asynchronous in Key Vault: until it
+   * ends the secret reads 404 and a write answers 409 ObjectIsBeingRecovered ("Secret … is currently being
+   * recovered and cannot be re-created; retry later", github.com/hashicorp/terraform-provider-azurerm/issues/12285,
+   * github.com/Azure/azure-sdk-for-net/issues/31581); the SDK's recover poller reads the secret until it answers.
+   */
+  recoveryDelayMs = 0;
 
   constructor(
     world: VaultWorld,
@@ -124,8 +133,9 @@ export class KeyVaultState {
     }
   }
 
-  /** The live secret, or undefined (a soft-deleted one is not live). */
+  /** The live secret, or undefined (a soft-deleted one, or one still being recovered, is not live). */
   secret(name: string): EmulatedSecret | undefined {
+    this.settleRecoveries();
     return this.secrets.get(name.toLowerCase());
   }
 
@@ -141,6 +151,7 @@ export class KeyVaultState {
 
   /** Live secrets sorted by name, as list pages show them. */
   liveSecrets(): EmulatedSecret[] {
+    this.settleRecoveries();
     return [...this.secrets.values()].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
   }
 
@@ -171,13 +182,20 @@ export class KeyVaultState {
   /** PUT /secrets/{name}: a new version, which becomes the latest. */
   addVersion(name: string, input: NewVersionInput): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
     this.purgeExpired();
+    this.settleRecoveries();
     const key = name.toLowerCase();
+    // A soft-deleted name cannot be reused: 409 Conflict with inner code ObjectIsDeletedButRecoverable
+    // (github.com/external-secrets/external-secrets/issues/3519, github.com/ansible-collections/azure/issues/1145).
     if (this.deleted.has(key)) {
       throw new KeyVaultProblem(
         409,
         "Conflict",
         `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+        "ObjectIsDeletedButRecoverable",
       );
+    }
+    if (this.recovering.has(key)) {
+      throw new KeyVaultProblem(409, "Conflict", `Secret ${name} is currently being recovered and cannot be re-created; retry later.`, "ObjectIsBeingRecovered");
     }
     const at = this.now().toISOString();
     const version: EmulatedSecretVersion = {
@@ -215,6 +233,7 @@ export class KeyVaultState {
 
   /** DELETE /secrets/{name}: soft delete (every version), recoverable for `retentionDays`. */
   softDelete(name: string): EmulatedDeletedSecret {
+    this.settleRecoveries();
     const key = name.toLowerCase();
     const secret = this.secrets.get(key);
     if (!secret) throw notFound(name);
@@ -236,13 +255,23 @@ export class KeyVaultState {
     return entry;
   }
 
-  /** POST /deletedsecrets/{name}/recover: the secret comes back with all its versions. */
+  /** POST /deletedsecrets/{name}/recover: the secret comes back with all its versions, after `recoveryDelayMs`. */
   recover(name: string): EmulatedSecret {
     const entry = this.deletedSecret(name);
     const key = name.toLowerCase();
     this.deleted.delete(key);
-    this.secrets.set(key, entry.secret);
+    this.recovering.set(key, { secret: entry.secret, readyAt: Date.now() + this.recoveryDelayMs });
+    this.settleRecoveries();
     return entry.secret;
+  }
+
+  private settleRecoveries(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.recovering) {
+      if (entry.readyAt > now) continue;
+      this.recovering.delete(key);
+      this.secrets.set(key, entry.secret);
+    }
   }
 
   /** DELETE /deletedsecrets/{name}: gone for good. */

@@ -37,7 +37,8 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * One rotation-jobs message: advances that credential's rotation as a cycle would (`manual: false`). The
+ * One rotation-jobs message: advances that credential's rotation as a cycle would (`manual: false`, on the
+ * cycle's inventory the message carries, which lets it retire while that inventory is fresh). The
  * journal and the lease make it idempotent: a second delivery finds the rotation done or waiting (no calls)
  * or held by the first (busy). A failure throws RotationJobFailed so the host retries; on the last attempt a
  * poison alert goes out first, because after it nobody retries the message.
@@ -45,7 +46,7 @@ function messageOf(error: unknown): string {
 export async function runRotationJob(watchdog: Watchdog, job: RotationJobMessage, attempt: { dequeueCount: number; maxDequeueCount: number }): Promise<RotationJobResult> {
   let failure: { step: string; message: string };
   try {
-    const answer = await watchdog.rotate(job.credential, { actor: "queue", manual: false });
+    const answer = await watchdog.rotate(job.credential, { actor: "queue", manual: false, inventory: job.inventory });
     if (answer.dryRun) throw new Error("unreachable: a job is never a dry run");
     const outcome = answer.outcome;
     if (isBusy(outcome)) return { kind: "busy", message: outcome.message };

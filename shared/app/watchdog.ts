@@ -17,8 +17,9 @@ import {
   type TokenCheckResult,
 } from "../engine/migration/index.js";
 import { discover, type DiscoveryReport } from "../engine/discover/index.js";
-import type { OidcCredential } from "../domain/policy/index.js";
+import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
 import { isComplete } from "../domain/snapshot.js";
+import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
 import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
@@ -50,7 +51,11 @@ export interface Watchdog {
   /** The stored health of the last cycles and the timer's next run (no call to CircleCI, Graph or Key Vault). */
   health(): Promise<HealthView>;
   /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
-  rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean }): Promise<ManualRotation>;
+  /**
+   * `inventory`: a cycle's inventory handed over in a rotation-jobs message; while complete and fresh the run may
+   * retire as that cycle would. Without it the run reads no inventory and never retires.
+   */
+  rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean; inventory?: InventoryEvidence }): Promise<ManualRotation>;
   /** OIDC migration of one `action: oidc` credential: advance it, retire its secret (`confirm` when the tenant has no sign-in evidence), or roll back. */
   migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
   /** `watchdog oidc check-token <name>`: a pasted CircleCI OIDC token compared with the app's federated credentials. */
@@ -106,9 +111,18 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
       if (credential.action !== "rotate") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: rotate credentials are rotated`);
       const manual = opts.manual ?? true;
-      if (opts.dryRun) return { dryRun: true, plan: await planRotation(adapters.state, credential, { now: now(), manual, snapshotComplete: false }) };
-      // A manual rotation reads no inventory, so it never retires an old secret itself: the next cycle does, on a complete one.
-      const outcome = await rotateCredential(adapters, credential, { tenantId: settings.tenantId!, now, actor: opts.actor, manual, snapshotComplete: false });
+      // A manual rotation reads no inventory, so it never retires an old secret itself: the next cycle does, on a
+      // complete one (or a queued job of that cycle, on the cycle's inventory while it is fresh).
+      const snapshotComplete = inventoryStillComplete(opts.inventory, now());
+      if (opts.dryRun) return { dryRun: true, plan: await planRotation(adapters.state, credential, { now: now(), manual, snapshotComplete }) };
+      const outcome = await rotateCredential(adapters, credential, {
+        tenantId: settings.tenantId!,
+        now,
+        actor: opts.actor,
+        manual,
+        snapshotComplete,
+        appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
+      });
       return { dryRun: false, outcome };
     },
     async report() {

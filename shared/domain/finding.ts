@@ -53,6 +53,8 @@ export type PlanStep =
       reason: string;
       /** Why the step cannot run now (e.g. no Key Vault configured); executors skip blocked steps. */
       blocked?: string;
+      /** What the rotation will leave in place and why (e.g. the app's only password, bound by another credential too). */
+      note?: string;
     }
   | { kind: "migrate"; credential: string; reason: string; blocked?: string };
 

@@ -1,8 +1,8 @@
 import pLimit from "p-limit";
 import type { Plan } from "../domain/finding.js";
-import type { PolicyCredential, Policy } from "../domain/policy/index.js";
+import { otherCredentialsOfApp, type PolicyCredential, type Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
-import { pendingRotations, rotateCredential, isBusy, type RotationOutcome } from "./rotation/index.js";
+import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
 import { migrateCredential, migrationChangedTheWorld, type MigrationOutcome } from "./migration/index.js";
 
 export interface ActOptions {
@@ -54,31 +54,52 @@ async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): P
 export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<ActResult> {
   const { work, skipped } = await rotationWork(ports, policy, plan);
   const migrations = await migrate(ports, policy, plan, options);
-  if (ports.queue && work.length > options.fanOutAbove) {
+  const rotateOptions = (credential: PolicyCredential, reason: string): RotateOptions => ({
+    appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
+    tenantId: options.tenantId,
+    now: options.now,
+    actor: options.actor,
+    manual: false,
+    snapshotComplete: plan.complete,
+    reason,
+  });
+  const { answered, actionable } = await splitWaiting(ports, work, rotateOptions);
+  if (ports.queue && actionable.length > options.fanOutAbove) {
     const at = options.now().toISOString();
+    // The job decides as this cycle would: on this inventory, while it is fresh (a queue run takes none itself).
+    const inventory = { complete: plan.complete, takenAt: plan.generatedAt };
     await Promise.all(
-      work.map(({ credential }) =>
-        ports.queue!.enqueue({ credential: credential.name, jobId: `${credential.name}@${at}`, requestedBy: options.actor, reason: "schedule" }),
+      actionable.map(({ credential }) =>
+        ports.queue!.enqueue({ credential: credential.name, jobId: `${credential.name}@${at}`, requestedBy: options.actor, reason: "schedule", inventory }),
       ),
     );
-    return { rotations: [], migrations, enqueued: work.map((w) => w.credential.name), skipped };
+    return { rotations: answered, migrations, enqueued: actionable.map((w) => w.credential.name), skipped };
   }
   const limit = pLimit(4);
-  const rotations = await Promise.all(
-    work.map(({ credential, reason }) =>
-      limit(() =>
-        rotateCredential(ports, credential, {
-          tenantId: options.tenantId,
-          now: options.now,
-          actor: options.actor,
-          manual: false,
-          snapshotComplete: plan.complete,
-          reason,
-        }),
-      ),
+  const rotations = await Promise.all(actionable.map(({ credential, reason }) => limit(() => rotateCredential(ports, credential, rotateOptions(credential, reason)))));
+  return { rotations: [...answered, ...rotations], migrations, enqueued: [], skipped };
+}
+
+/**
+ * Separates rotations that only wait (the overlap, an incomplete inventory) or have nothing to start — answered
+ * here from their journals, with no call — from those with calls to make. Only the latter count towards the
+ * fan-out threshold and go to the queue: a waiting journal enqueued every cycle would keep the count above it.
+ */
+async function splitWaiting(
+  ports: WatchdogPorts,
+  work: Array<{ credential: PolicyCredential; reason: string }>,
+  rotateOptions: (credential: PolicyCredential, reason: string) => RotateOptions,
+): Promise<{ answered: RotationOutcome[]; actionable: Array<{ credential: PolicyCredential; reason: string }> }> {
+  const limit = pLimit(8);
+  const answers = await Promise.all(
+    work.map((item) =>
+      limit(async () => (item.credential.action === "rotate" && ports.vault ? answerFromJournal(ports, item.credential, rotateOptions(item.credential, item.reason)) : null)),
     ),
   );
-  return { rotations, migrations, enqueued: [], skipped };
+  return {
+    answered: answers.filter((answer): answer is RotationResult => answer !== null),
+    actionable: work.filter((_, i) => answers[i] === null),
+  };
 }
 
 /** Advances the OIDC migration of every `action: oidc` credential the plan names, one at a time (they share apps' FIC limits). */

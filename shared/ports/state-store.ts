@@ -3,6 +3,8 @@
  * and the audit log. Two adapters: Azure Tables (AzureWebJobsStorage) and an embedded local store.
  */
 
+import type { InventoryEvidence } from "../domain/rotation/inventory-evidence.js";
+
 export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health";
 
 export interface StoredRecord<T> {
@@ -65,4 +67,9 @@ export interface RotationJobMessage {
   jobId: string;
   requestedBy: string;
   reason: "schedule" | "manual";
+  /**
+   * The enqueuing cycle's inventory (complete or not, and when it was taken), so that the job decides as that
+   * cycle would: a complete, fresh one lets it retire an old secret. Absent: the job never retires.
+   */
+  inventory?: InventoryEvidence;
 }

@@ -17,6 +17,7 @@ export function renderNextAction(credential: WatchedCredential, finding: Finding
   if (step) {
     const verb = step.kind === "rotate" ? "Rotation" : "OIDC migration";
     parts.push(step.blocked ? html`<span>${verb} blocked: ${step.blocked}.</span>` : html`<span>${verb} due this cycle: ${step.reason}.</span>`);
+    if (step.kind === "rotate" && step.note) parts.push(html` <span>Note: ${step.note}.</span>`);
   }
   if (finding?.bound) {
     parts.push(html`${parts.length > 0 ? " " : ""}${commandOrText(finding.nextStep)}`);

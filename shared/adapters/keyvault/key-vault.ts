@@ -3,10 +3,10 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
 import type { VaultSecretInfo } from "../../domain/snapshot.js";
-import type { Vault, VaultSecretVersion } from "../../ports/vault.js";
+import type { DeletedVaultSecret, Vault, VaultSecretVersion } from "../../ports/vault.js";
 import { secretClientOptions, type KeyVaultRetryOptions } from "./client-options.js";
 import { KeyVaultError, toKeyVaultError } from "./key-vault-error.js";
-import { toSecretInfo, toSecretVersion } from "./secret-properties.js";
+import { toDeletedSecret, toSecretInfo, toSecretVersion } from "./secret-properties.js";
 
 export interface KeyVaultOptions {
   /** The vault's base URL (`KEY_VAULT_URL`), e.g. https://my-vault.vault.azure.net */
@@ -15,7 +15,19 @@ export interface KeyVaultOptions {
   credential: TokenCredential;
   /** Overrides of the SDK retry policy's settings (see `defaultKeyVaultRetry`). */
   retry?: KeyVaultRetryOptions;
+  /** How a recovery of a deleted secret is awaited (see `defaultRecoveryWait`). */
+  recoveryWait?: Partial<RecoveryWait>;
 }
+
+export interface RecoveryWait {
+  /** Between reads of the recovering secret (the SDK's poller; its own default is 2 s). */
+  pollIntervalMs: number;
+  /** Longest wait; a recovery still running then fails the call (the next run finds the secret live, or not yet). */
+  maxWaitMs: number;
+}
+
+/** Recovery is asynchronous: the secret reads 404 until it is back (a recovery can take minutes). */
+export const defaultRecoveryWait: RecoveryWait = { pollIntervalMs: 2_000, maxWaitMs: 120_000 };
 
 const secretName = z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, "expected 1-127 letters, digits and dashes");
 const versionId = z.string().regex(/^[0-9a-fA-F]{32}$/, "expected a 32-hex-digit version id");
@@ -47,10 +59,12 @@ const isSecretNotFound = (error: KeyVaultError) => error.status === 404 && error
  */
 export class KeyVaultSecrets implements Vault {
   private readonly client: SecretClient;
+  private readonly recoveryWait: RecoveryWait;
 
   constructor(options: KeyVaultOptions) {
     const vaultUrl = checked(vaultUrlShape, options.vaultUrl, "vaultUrl", { operation: "connect" });
     this.client = new SecretClient(vaultUrl, options.credential, secretClientOptions(vaultUrl, options.retry));
+    this.recoveryWait = { ...defaultRecoveryWait, ...options.recoveryWait };
   }
 
   get vaultUrl(): string {
@@ -138,6 +152,39 @@ export class KeyVaultSecrets implements Vault {
   private async versionIsSettled(name: string, version: string, enabled: boolean): Promise<boolean> {
     const found = (await this.listVersions(name)).find((v) => v.version.toLowerCase() === version.toLowerCase());
     return found === undefined ? !enabled : found.enabled === enabled;
+  }
+
+  async getDeletedSecret(name: string): Promise<DeletedVaultSecret | null> {
+    const context = { operation: "get deleted secret", secretName: name };
+    checked(secretName, name, "name", context);
+    try {
+      return await this.call(context, async () => {
+        const deleted = await this.client.getDeletedSecret(name);
+        // Only properties leave: the bundle of a deleted secret may carry its value.
+        return toDeletedSecret({ ...deleted.properties, deletedOn: deleted.deletedOn, scheduledPurgeDate: deleted.scheduledPurgeDate });
+      });
+    } catch (error) {
+      if (error instanceof KeyVaultError && isSecretNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async recoverDeletedSecret(name: string): Promise<void> {
+    const context = { operation: "recover deleted secret", secretName: name };
+    checked(secretName, name, "name", context);
+    const { pollIntervalMs, maxWaitMs } = this.recoveryWait;
+    await this.call(context, async () => {
+      // The poller POSTs .../recover, then reads the secret until it answers (404 while recovering).
+      const poller = await this.client.beginRecoverDeletedSecret(name, { intervalInMs: pollIntervalMs });
+      try {
+        await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(maxWaitMs) });
+      } catch (error) {
+        if (error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError")) {
+          throw new KeyVaultError({ ...context, code: "RecoveryInProgress", detail: `the recovery was started but had not finished after ${maxWaitMs} ms` });
+        }
+        throw error;
+      }
+    });
   }
 
   private async call<T>(context: { operation: string; secretName?: string }, run: () => Promise<T>, knownSecrets: string[] = []): Promise<T> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { VaultSecretInfo } from "../../domain/snapshot.js";
-import type { VaultSecretVersion } from "../../ports/vault.js";
+import type { DeletedVaultSecret, VaultSecretVersion } from "../../ports/vault.js";
 
 /**
  * What the app reads from the SDK's `SecretProperties`, checked: a vault (or anything answering in its
@@ -51,4 +51,19 @@ export function toSecretInfo(properties: unknown): VaultSecretInfo {
 export function toSecretVersion(properties: unknown): VaultSecretVersion {
   const p = parse(versionedShape, properties);
   return { ...info(p), version: p.version };
+}
+
+const deletedShape = propertiesShape.extend({
+  deletedOn: z.date().optional(),
+  scheduledPurgeDate: z.date().optional(),
+});
+
+/** A `DeletedSecret`'s properties (the SDK puts deletedOn and scheduledPurgeDate beside the version's). */
+export function toDeletedSecret(properties: unknown): DeletedVaultSecret {
+  const p = parse(deletedShape, properties);
+  return {
+    ...info(p),
+    ...(p.deletedOn ? { deletedOn: p.deletedOn.toISOString() } : {}),
+    ...(p.scheduledPurgeDate ? { scheduledPurgeOn: p.scheduledPurgeDate.toISOString() } : {}),
+  };
 }

@@ -10,6 +10,13 @@ export const rotationJobMessageSchema = z.strictObject({
   jobId: z.string().min(1).max(200),
   requestedBy: z.string().min(1).max(200),
   reason: z.enum(["schedule", "manual"]),
+  // Optional: messages enqueued before it existed still parse (their jobs never retire).
+  inventory: z
+    .strictObject({
+      complete: z.boolean(),
+      takenAt: z.iso.datetime({ offset: true, error: "expected an ISO 8601 date-time" }),
+    })
+    .optional(),
 });
 
 /** Storage Queues cap a message at 64 KiB; Base64 grows JSON by a third. */

@@ -1,6 +1,6 @@
 import type { AlertSource } from "../alert.js";
 import type { CredentialStatus, Finding, PlanStep, WatchedCredential } from "../finding.js";
-import type { PolicyCredential } from "../policy/index.js";
+import { keptSharedPasswordNote, otherCredentialsOfApp, type PolicyCredential } from "../policy/index.js";
 import type { EntraApp } from "../snapshot.js";
 import { ageDays, daysLeft, parseInstant } from "../time.js";
 import { describeExpiry, describeKey, describeVariable, plural } from "./describe.js";
@@ -90,6 +90,8 @@ function rotateStep(credential: PolicyCredential, observed: Observed, left: numb
   else if (left <= 0) reason = `the live client secret expired (rotateBeforeDays: ${credential.rotation.rotateBeforeDays})`;
   else reason = `the live client secret has ${plural(left, "day")} left, fewer than rotateBeforeDays (${credential.rotation.rotateBeforeDays})`;
   const step: PlanStep = { kind: "rotate", credential: credential.name, reason };
+  const others = otherCredentialsOfApp(inputs.policy.credentials, credential);
+  if (others.length > 0 && observed.app.passwords.length === 1) step.note = keptSharedPasswordNote(observed.app.appId, others);
   if (!inputs.vaultConfigured) step.blocked = "KEY_VAULT_URL is not set: a new secret goes to Key Vault before anywhere else";
   return step;
 }

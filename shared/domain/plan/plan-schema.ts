@@ -70,7 +70,13 @@ const findingSchema = z.strictObject({
 const blocked = z.string().optional().describe("Why the step cannot run now; executors skip blocked steps.");
 
 const planStepSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("rotate"), credential: z.string(), reason: z.string(), blocked }),
+  z.strictObject({
+    kind: z.literal("rotate"),
+    credential: z.string(),
+    reason: z.string(),
+    blocked,
+    note: z.string().optional().describe("What the rotation leaves in place and why, with the next step (e.g. the app's only password, kept because another credential binds the app)."),
+  }),
   z.strictObject({ kind: z.literal("migrate"), credential: z.string(), reason: z.string(), blocked }),
 ]);
 

@@ -70,9 +70,24 @@ function bindingKey(credential: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The Key Vault secret a credential keeps its values in (the explicit name, else `cci-<name>`), lower-cased: Key
+ * Vault compares object names case-insensitively ("Objects are uniquely identified within Key Vault using a
+ * case-insensitive identifier", learn.microsoft.com/azure/key-vault/about-keys-secrets-and-certificates).
+ */
+function secretNameKey(credential: unknown): { key: string; explicit: boolean } | undefined {
+  const name = field(credential, "name");
+  const fallback = typeof name === "string" ? `cci-${name}`.toLowerCase() : undefined;
+  const given = field(field(credential, "keyVault"), "secretName");
+  // After the credential's transform the default is filled in: a name equal to it counts as the default.
+  if (typeof given === "string") return { key: given.toLowerCase(), explicit: given.toLowerCase() !== fallback };
+  return fallback === undefined ? undefined : { key: fallback, explicit: false };
+}
+
 function checkUnique(credentials: unknown, ctx: z.RefinementCtx): void {
   const names = new Map<string, number>();
   const bindings = new Map<string, number>();
+  const secrets = new Map<string, { index: number; explicit: boolean }>();
   entries(credentials).forEach((credential, index) => {
     const name = field(credential, "name");
     if (typeof name === "string") {
@@ -85,6 +100,19 @@ function checkUnique(credentials: unknown, ctx: z.RefinementCtx): void {
       const first = bindings.get(binding);
       if (first === undefined) bindings.set(binding, index);
       else ctx.addIssue({ code: "custom", path: [index, "circleci"], message: `binds the same CircleCI variable as credentials[${first}]` });
+    }
+    const secret = secretNameKey(credential);
+    if (secret !== undefined) {
+      const first = secrets.get(secret.key);
+      if (first === undefined) secrets.set(secret.key, { index, explicit: secret.explicit });
+      // Two default names clash only when the credential names do, which is reported above.
+      else if (secret.explicit || first.explicit) {
+        ctx.addIssue({
+          code: "custom",
+          path: [index, "keyVault", "secretName"],
+          message: `Key Vault secret "${secret.key}"${secret.explicit ? "" : " (the default cci-<name>)"} is also credentials[${first.index}].keyVault.secretName${first.explicit ? "" : " (its default)"} (names compare case-insensitively); two credentials cannot share one secret: rotating one would retire the other's live password. Give each its own keyVault.secretName`,
+        });
+      }
     }
   });
 }

@@ -25,6 +25,7 @@ export {
   rotationIdPattern,
   rotationVaultTags,
   sameKeyId,
+  writtenForCredential,
   type RotationVaultTags,
 } from "./markers.js";
 export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
@@ -43,3 +44,4 @@ export {
   startJournal,
   type StartInput,
 } from "./transitions.js";
+export { inventoryFreshForMs, inventoryStillComplete, type InventoryEvidence } from "./inventory-evidence.js";

@@ -46,3 +46,12 @@ export function rotationVaultTags(input: { appId: string; keyId: string; rotatio
 /** Key ids compare case-insensitively (Graph GUIDs). */
 export const sameKeyId = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Did the watchdog write this (deleted) secret for this credential? Its latest version's tags must say so:
+ * `managedBy`, this `credential`, and — when tagged — this app. Anything else is someone else's to recover or purge.
+ */
+export function writtenForCredential(tags: Readonly<Record<string, string>>, credential: { name: string; appId: string }): boolean {
+  if (tags.managedBy !== managedByWatchdog || tags.credential !== credential.name) return false;
+  return tags.appId === undefined || tags.appId.toLowerCase() === credential.appId.toLowerCase();
+}

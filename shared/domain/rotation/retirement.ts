@@ -1,3 +1,4 @@
+import { keptSharedPasswordNote } from "../policy/shared-app.js";
 import type { AppPassword } from "../snapshot.js";
 import type { RotationJournal } from "./journal.js";
 import { isMintedBy, sameKeyId } from "./markers.js";
@@ -8,19 +9,35 @@ import type { ObservedVersion } from "./reconcile.js";
  * removed once the new one has been pushed, verified and the overlap has passed) and which Key Vault
  * versions hold old values (disabled then).
  *
- * A password is retired only when we can tell it is this credential's:
- * - the one the latest enabled Key Vault version names in its `keyId` tag (the live one, by our own record);
+ * Only this credential's Key Vault versions count: one whose `credential` tag names another credential (a secret
+ * once shared) is neither trusted to name a password nor disabled. Untagged versions (written by hand before the
+ * watchdog) count: the policy gives every credential a secret of its own.
+ *
+ * An app with one password that another policy credential also binds (`appAlsoBoundBy`) keeps it: that
+ * credential's variable can hold no other, so removing it would break that pipeline; the note says why. Otherwise
+ * a password is retired only when we can tell it is this credential's:
+ * - the one the latest enabled version of this credential names in its `keyId` tag (the live one, by our record);
  * - any earlier password the watchdog minted for this credential;
  * - otherwise, the app's only password.
  * An app with several passwords and no such record keeps them all: other consumers may use them.
  */
-export function chooseRetirement(input: { credential: string; passwords: AppPassword[]; versions: ObservedVersion[] }): RotationJournal["retire"] {
-  const enabled = input.versions.filter((v) => v.enabled);
+export function chooseRetirement(input: {
+  credential: string;
+  /** The app's client id, named in the note when the only password is kept. */
+  appId?: string;
+  passwords: AppPassword[];
+  versions: ObservedVersion[];
+  appAlsoBoundBy?: readonly string[];
+}): RotationJournal["retire"] {
+  const own = input.versions.filter((v) => v.tags.credential === undefined || v.tags.credential === input.credential);
+  const enabled = own.filter((v) => v.enabled);
   const namedKeyId = enabled[enabled.length - 1]?.tags.keyId;
   const named = input.passwords.find((p) => sameKeyId(p.keyId, namedKeyId));
   const earlier = input.passwords.filter((p) => isMintedBy(p.displayName, input.credential));
   const keyIds = [...new Set([...(named ? [named.keyId] : []), ...earlier.map((p) => p.keyId)])];
   const versions = enabled.map((v) => v.version);
+  const others = input.appAlsoBoundBy ?? [];
+  if (input.passwords.length === 1 && others.length > 0) return { keyIds: [], versions, note: keptSharedPasswordNote(input.appId ?? "(this app)", others) };
   if (keyIds.length > 0) return { keyIds, versions };
   if (input.passwords.length === 1) return { keyIds: [input.passwords[0]!.keyId], versions };
   return {

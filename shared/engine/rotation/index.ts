@@ -2,7 +2,7 @@
  * Rotation of client secrets through Key Vault (issue 4): a journaled state machine that survives a crash
  * at every step. See README.md beside this file for the design and its decisions.
  */
-export { rotateCredential } from "./rotate-credential.js";
+export { answerFromJournal, rotateCredential } from "./rotate-credential.js";
 export { pendingRotations, type PendingRotation } from "./journal-store.js";
 export { planRotation, type RotationPlan } from "./plan-rotation.js";
 export { defaultLeaseTtlMs } from "../journaled/lease.js";

@@ -23,6 +23,11 @@ export interface RotateOptions {
   manual: boolean;
   /** The cycle's inventory read every source. Retiring needs it; manual calls without an inventory pass false. */
   snapshotComplete: boolean;
+  /**
+   * The other policy credentials that bind the same Entra app (`otherCredentialsOfApp`): while any exist the
+   * app's only password is never retired (their variables may hold it). Callers with the policy pass it.
+   */
+  appAlsoBoundBy?: readonly string[];
   /** Why the rotation starts (the plan step's reason); kept in the journal. */
   reason?: string;
   /** Rotation ids for new rotations (default: a random UUID). */

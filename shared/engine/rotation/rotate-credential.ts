@@ -76,6 +76,27 @@ async function advance(run: RotationRun): Promise<RotationResult> {
 }
 
 /**
+ * The answer of a run with nothing to do — the next action is to wait (the overlap, an incomplete inventory)
+ * or there is no rotation to start — read from the journal alone: no lease, no call. Null when the run has
+ * work (calls) to do; a journal that cannot be read is a failure answer.
+ */
+export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, credential: RotateCredential, options: RotateOptions): Promise<RotationResult | null> {
+  let peek;
+  try {
+    peek = await loadJournal(ports.state, credential.name);
+  } catch (error) {
+    return failed(credential.name, "journal", error instanceof Error ? error.message : String(error));
+  }
+  const planned = nextAction(peek.journal, { ...decisionContext(credential, options), valueInMemory: false });
+  if (planned.kind !== "wait" && planned.kind !== "idle") return null;
+  return {
+    ...nothingDone(credential.name),
+    ...(peek.journal ? { rotationId: peek.journal.rotationId, state: peek.journal.state } : {}),
+    ...(planned.kind === "wait" ? { waitingUntil: planned.until, note: `waiting: ${planned.reason}` } : { note: planned.reason }),
+  };
+}
+
+/**
  * Advances one credential's rotation as far as it can in this run: starts one if none is in progress (and
  * one is due or asked for), resumes the journal otherwise, and retires the old secret once the overlap has
  * passed on a complete inventory. Never throws for a failing step: the result names the step and the error.
@@ -87,20 +108,8 @@ export async function rotateCredential(ports: WatchdogPorts, credential: PolicyC
 
   // Most runs find nothing to do (the overlap lasts many cycles): they answer from the journal, without
   // taking the lease or touching anything.
-  let peek;
-  try {
-    peek = await loadJournal(ports.state, credential.name);
-  } catch (error) {
-    return failed(credential.name, "journal", error instanceof Error ? error.message : String(error));
-  }
-  const planned = nextAction(peek.journal, { ...decisionContext(credential, options), valueInMemory: false });
-  if (planned.kind === "wait" || planned.kind === "idle") {
-    return {
-      ...nothingDone(credential.name),
-      ...(peek.journal ? { rotationId: peek.journal.rotationId, state: peek.journal.state } : {}),
-      ...(planned.kind === "wait" ? { waitingUntil: planned.until, note: `waiting: ${planned.reason}` } : { note: planned.reason }),
-    };
-  }
+  const answered = await answerFromJournal(ports, credential, options);
+  if (answered) return answered;
 
   return runUnderLease(
     ports.state,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { chooseRetirement, rotationIdPattern, startJournal, type CiTarget } from "../../../domain/rotation/index.js";
 import type { EntraApp } from "../../../domain/snapshot.js";
 import { StepFailed, type RotationRun } from "../run.js";
+import { settleDeletedSecret } from "./deleted-secret.js";
 import { listVersions } from "./observe.js";
 
 /** The app the credential's secret belongs to; a missing app is a failure of `step`. */
@@ -30,9 +31,11 @@ export async function startRotation(run: RotationRun): Promise<void> {
   const rotationId = run.options.newRotationId?.() ?? randomUUID();
   if (!rotationIdPattern.test(rotationId)) throw new StepFailed("start", `rotation id ${JSON.stringify(rotationId)} is not ${rotationIdPattern}`);
   const app = await requireApp(run, "start");
-  const versions = await listVersions(run, "start");
+  const live = await listVersions(run, "start");
+  // A name with no live version may be held by a soft-deleted secret: settle that before anything is minted.
+  const versions = live.length > 0 ? live : await settleDeletedSecret(run);
   const ci = await ciTarget(run);
-  const retire = chooseRetirement({ credential: run.name, passwords: app.passwords, versions });
+  const retire = chooseRetirement({ credential: run.name, appId: app.appId, passwords: app.passwords, versions, appAlsoBoundBy: run.options.appAlsoBoundBy });
   const at = run.at();
   await run.save(
     startJournal({
@@ -50,7 +53,7 @@ export async function startRotation(run: RotationRun): Promise<void> {
     }),
   );
   run.value = undefined;
-  run.record("start", "done", `rotation ${rotationId}`);
+  run.record("start", "done", `rotation ${rotationId}${retire.note ? `; ${retire.note}` : ""}`);
   await run.audit("rotation.started", {
     rotationId,
     appId: app.appId,
