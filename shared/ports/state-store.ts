@@ -3,7 +3,8 @@
  * and the audit log. Two adapters: Azure Tables (AzureWebJobsStorage) and an embedded local store.
  */
 
-export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health";
+/** `reads`: the read model, what the last cycle (or refresh) read and decided, served to readers (see engine/read-model). */
+export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health" | "reads";
 
 export interface StoredRecord<T> {
   key: string;
