@@ -10,6 +10,7 @@ import { isBusy, type RotationOutcome } from "../shared/engine/rotation/index.js
 import type { ManualMigration, ManualRotation } from "../shared/app/watchdog.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationStatus } from "../shared/domain/migration/index.js";
+import type { ReadPart, ServedRead } from "../shared/engine/read-model/index.js";
 
 /** Human renderings for the terminal. Names only: nothing here ever holds a secret value. */
 
@@ -46,6 +47,14 @@ export function formatFindings(findings: Finding[]): string {
   const rows = [["SEVERITY", "KIND", "WHEN", "CREDENTIAL", "WHERE"]];
   for (const f of findings) rows.push([f.severity, f.kind, when(f), f.bound ? f.credential : "(unbound)", describeSource(f.source)]);
   return `${table(rows)}\n`;
+}
+
+const storedBy = { cycle: "the last cycle", refresh: "a refresh" } as const;
+
+/** The first line of a `--cached` answer: whose read it is and when the sources were read. */
+export function formatStoredRead(read: Pick<ServedRead<ReadPart>, "info">): string {
+  const { info } = read;
+  return `Stored read: sources read at ${info.takenAt} by ${storedBy[info.origin]}${info.complete ? "" : " (INCOMPLETE)"}\n`;
 }
 
 export function formatPlan(plan: Plan): string {

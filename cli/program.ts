@@ -7,7 +7,8 @@ import { isBusy } from "../shared/engine/rotation/index.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationCommand } from "../shared/app/watchdog.js";
 import { readFile } from "node:fs/promises";
-import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatTokenCheck } from "./format.js";
+import { storedInventoryAnswer, storedPlanAnswer } from "../shared/app/read-model.js";
+import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatStoredRead, formatTokenCheck } from "./format.js";
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -51,12 +52,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       code = report.failures.length > 0 ? EXIT.failed : EXIT.ok;
     });
 
+  const cachedOption = "read the last stored cycle instead of the live sources (no API request; reads live only when nothing is stored yet)";
+  const stored = { refresh: false, actor: cliActor(io.env) };
+
   program
     .command("plan")
     .description("the plan only; changes nothing anywhere")
     .option("--json", "print the plan as JSON (schemas/plan.schema.json)")
-    .action(async (options: { json?: boolean }) => {
+    .option("--cached", cachedOption)
+    .action(async (options: { json?: boolean; cached?: boolean }) => {
       const watchdog = await openWatchdog(io.env);
+      if (options.cached) {
+        const read = await watchdog.stored(["plan"], stored);
+        io.stdout.write(options.json ? json(storedPlanAnswer(read)) : formatStoredRead(read) + formatPlan(read.parts.plan));
+        return;
+      }
       const plan = await watchdog.plan({ onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(plan) : formatPlan(plan));
     });
@@ -65,8 +75,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command("inventory")
     .description("every secret found in CircleCI, Entra and Key Vault (metadata only)")
     .option("--json", "print the snapshot as JSON")
-    .action(async (options: { json?: boolean }) => {
+    .option("--cached", cachedOption)
+    .action(async (options: { json?: boolean; cached?: boolean }) => {
       const watchdog = await openWatchdog(io.env);
+      if (options.cached) {
+        const read = await watchdog.stored(["snapshot"], stored);
+        io.stdout.write(options.json ? json(storedInventoryAnswer(read)) : formatStoredRead(read) + formatInventory(read.parts.snapshot));
+        return;
+      }
       const snapshot = await watchdog.inventory({ onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(snapshot) : formatInventory(snapshot));
     });
@@ -143,9 +159,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command("report")
     .description("the HTML status page: totals, a 90-day expiry timeline, every credential, the latest audit events")
     .option("--html <file>", "write the page to this file (default: stdout)")
-    .action(async (options: { html?: string }) => {
+    .option("--cached", cachedOption)
+    .action(async (options: { html?: string; cached?: boolean }) => {
       const watchdog = await openWatchdog(io.env);
-      const page = await watchdog.report();
+      const page = await watchdog.report(options.cached ? { stored } : {});
       if (options.html) {
         await writeFile(options.html, page);
         io.stdout.write(`wrote ${options.html} (${Buffer.byteLength(page)} bytes)\n`);

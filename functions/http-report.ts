@@ -5,14 +5,17 @@ import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit,
 const loadApp = () => import("../shared/app/function-handlers.js");
 
 /**
- * GET /api/report: the status page (HTML) built from a fresh plan and the latest audit events; changes nothing.
+ * GET /api/report[?refresh=true]: the status page (HTML) of the last stored read and the latest audit events;
+ * its header says when the sources were read. No request to CircleCI, Graph or Key Vault unless a refresh is asked for.
  * The page carries its CSP as a <meta> too, so a saved copy stays locked down; the header adds frame-ancestors.
  */
-export async function reportHandler(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { openWatchdog, errorResponse, reportHeaderPolicy } = await loadApp();
+export async function reportHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { checkReadRequest, openWatchdog, errorResponse, problem, reportHeaderPolicy } = await loadApp();
+  const asked = checkReadRequest(request, process.env);
+  if (!asked.ok) return problem(asked.status, asked.code, asked.message);
   try {
     const watchdog = await openWatchdog(process.env);
-    const page = await watchdog.report();
+    const page = await watchdog.report({ stored: asked });
     return {
       status: 200,
       headers: {

@@ -1,6 +1,5 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import type { ZodError } from "zod";
 import type { ManualRotation } from "../shared/app/watchdog.js";
 
 // The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
@@ -11,25 +10,17 @@ const maxBodyLength = 1_024;
 
 type Input = { ok: true; name: string; dryRun: boolean } | { ok: false; code: string; message: string };
 
-function issuesOf(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`).join("; ");
-}
-
 /** Name, query and body, checked without ever echoing what the caller sent (a body could hold a secret). */
-async function readInput(request: HttpRequest, { z, credentialName }: App): Promise<Input> {
+async function readInput(request: HttpRequest, { z, credentialName, checkQuery, booleanParameter, issuesOf }: App): Promise<Input> {
   // Built per request from the app's zod (microseconds), so that loading this entry never loads zod.
-  // `code` is the function key when sent in the query instead of the x-functions-key header.
-  const querySchema = z.strictObject({ dryRun: z.enum(["true", "false"]).optional(), code: z.string().optional() });
   // The request carries no options in its body; a client sending JSON may send an empty object.
   const bodySchema = z.strictObject({});
 
   const name = credentialName.safeParse(request.params.name);
   if (!name.success) return { ok: false, code: "invalid-name", message: `credential name: ${issuesOf(name.error)} (at most 120)` };
 
-  const keys = [...request.query.keys()];
-  if (new Set(keys).size !== keys.length) return { ok: false, code: "invalid-query", message: "query: a parameter is repeated" };
-  const query = querySchema.safeParse(Object.fromEntries(request.query));
-  if (!query.success) return { ok: false, code: "invalid-query", message: `query: ${issuesOf(query.error)} (allowed: dryRun=true|false)` };
+  const query = checkQuery(request.query, { dryRun: booleanParameter }, "dryRun=true|false");
+  if (!query.ok) return query;
 
   const text = await request.text();
   if (text.trim() !== "") {
@@ -41,18 +32,14 @@ async function readInput(request: HttpRequest, { z, credentialName }: App): Prom
     }
     if (!bodySchema.safeParse(json).success) return { ok: false, code: "invalid-body", message: "body: expected none or an empty JSON object {}" };
   }
-  return { ok: true, name: name.data, dryRun: query.data.dryRun === "true" };
-}
-
-function problem(status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpResponseInit {
-  return { status, jsonBody: { error: { code, message, ...extra } } };
+  return { ok: true, name: name.data, dryRun: query.query.dryRun === "true" };
 }
 
 /**
  * 200 plan (dry run) or finished outcome; 202 the new secret is live and the rotation waits out its overlap
  * before a timer cycle retires the old one; 409 another run holds the lease; 502 a step failed.
  */
-function rotationResponse(answer: ManualRotation, { isBusy }: App): HttpResponseInit {
+function rotationResponse(answer: ManualRotation, { isBusy, problem }: App): HttpResponseInit {
   if (answer.dryRun) return { status: 200, jsonBody: answer };
   const outcome = answer.outcome;
   if (isBusy(outcome)) return problem(409, "already-rotating", outcome.message, { credential: outcome.credential, heldBy: outcome.heldBy, ...(outcome.until ? { until: outcome.until } : {}) });
@@ -66,8 +53,8 @@ function rotationResponse(answer: ManualRotation, { isBusy }: App): HttpResponse
 /** POST /api/credentials/{name}/rotate[?dryRun=true]: manual rotation of one policy credential, `watchdog rotate`. */
 export async function rotateHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const loaded = await loadApp();
-  const { checkCaller, clientPrincipalHeader, rotateRole, openWatchdog, requestRotation, UnknownCredentialError, errorResponse } = loaded;
-  const who = checkCaller(request.headers.get(clientPrincipalHeader), process.env, rotateRole);
+  const { checkCaller, clientPrincipalHeader, rotateRoles, openWatchdog, requestRotation, UnknownCredentialError, errorResponse, problem } = loaded;
+  const who = checkCaller(request.headers.get(clientPrincipalHeader), process.env, rotateRoles);
   if (!who.ok) return problem(who.status, who.code, who.message);
   const input = await readInput(request, loaded);
   if (!input.ok) return problem(400, input.code, input.message);

@@ -115,6 +115,31 @@ describe("watchdog CLI against the sandbox world", () => {
     expect(snapshot.keyVault.secrets).toHaveLength(world.keyVault.secrets.length);
   });
 
+  it("plan, inventory and report --cached read the last run's stored cycle: no request, its takenAt; without --cached they read live", async () => {
+    sandbox.log.clear();
+    const plan = await cli(["plan", "--cached", "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const stored = JSON.parse(plan.stdout) as { takenAt: string; complete: boolean; read: { origin: string } };
+    expect(stored).toMatchObject({ complete: true, read: { origin: "cycle" } });
+    const validate = (() => {
+      const ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats(ajv);
+      return ajv.compile(JSON.parse(readFileSync("schemas/plan.schema.json", "utf8")) as object);
+    })();
+    expect(validate(stored), JSON.stringify(validate.errors)).toBe(true);
+    const inventory = await cli(["inventory", "--cached", "--json"]);
+    expect(JSON.parse(inventory.stdout)).toMatchObject({ takenAt: stored.takenAt, complete: true });
+    const text = await cli(["plan", "--cached"]);
+    expect(text.stdout).toContain(`Stored read: sources read at ${stored.takenAt} by the last cycle`);
+    const page = await cli(["report", "--cached"]);
+    expect(page.stdout).toContain(`Inventory taken <time datetime="${stored.takenAt}">`);
+    expect(sandbox.log.entries).toEqual([]);
+
+    const live = await cli(["plan", "--json"]);
+    expect(live.code).toBe(0);
+    expect(sandbox.log.count((e) => e.route === "context.list")).toBeGreaterThan(0);
+  });
+
   it("a bad policy exits 2 naming each path, and makes no request at all", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, demoPolicyYaml.replace("validityDays: 90", 'validityDays: "ninety"').replace("maxAgeDays: 90", "maxAgeDays: 90\n  colour: blue"));

@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
 import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
+import { authOff, authOn, extraHeaders, principalCases, principalStatus, type PrincipalCase } from "./support/principals.js";
 
 // Malformed names, query strings, bodies and principals thrown at POST /api/credentials/{name}/rotate: every
 // answer is a 4xx JSON error with a message, and nothing changes in any emulator or in the state store.
@@ -18,7 +19,6 @@ const watched = ["data-pipeline", "legacy-reports"];
 
 type Part<K extends string> = { kind: K; text?: string };
 type NameCase = Part<"good" | "malformed" | "unknown" | "not-rotated">;
-type PrincipalCase = Part<"good" | "missing" | "invalid" | "no-role">;
 interface Case {
   name: NameCase;
   query: Part<"good" | "bad">;
@@ -29,12 +29,7 @@ interface Case {
   extraHeaders: Record<string, string>;
 }
 
-const nameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
-const encode = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64");
-const principalWith = (claims: Array<{ typ: string; val: string }>) => encode({ auth_typ: "aad", name_typ: nameClaim, role_typ: "roles", claims: [{ typ: nameClaim, val: "eve@contoso.example" }, ...claims] });
-
 const validName = /^[a-z0-9-]{1,120}$/;
-const printable = (min: number, max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{${min},${max}}$`));
 
 const names: fc.Arbitrary<NameCase> = fc.oneof(
   fc.constantFrom(...rotated).map((text) => ({ kind: "good" as const, text })),
@@ -80,33 +75,12 @@ const bodies: fc.Arbitrary<Case["body"]> = fc.oneof(
     .map((text) => ({ kind: "bad" as const, text })),
 );
 
-const principals: fc.Arbitrary<PrincipalCase> = fc.oneof(
-  fc.constant({ kind: "good" as const, text: principalWith([{ typ: "roles", val: "Watchdog.Rotate" }]) }),
-  fc.constantFrom(undefined, "", "   ").map((text) => ({ kind: "missing" as const, text })),
-  fc
-    .oneof(
-      printable(1, 60).filter((t) => t.trim() !== ""),
-      fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString("base64")),
-      fc.json({ maxDepth: 2 }).map(encode),
-      fc.constantFrom(encode({ claims: "roles" }), encode({ claims: [{ typ: "roles" }] }), encode([]), encode({ auth_typ: 1, claims: [] }), `${encode({ claims: [] })}!`),
-    )
-    .map((text) => ({ kind: "invalid" as const, text })),
-  fc
-    .array(fc.record({ typ: fc.constantFrom("roles", "groups", "scp", nameClaim), val: fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom("watchdog.rotate", "Watchdog.Read", "Watchdog.Rotate ")) }), { maxLength: 4 })
-    .filter((claims) => !claims.some((c) => c.typ === "roles" && c.val === "Watchdog.Rotate"))
-    .map((claims) => ({ kind: "no-role" as const, text: principalWith(claims) })),
-);
-
-const authOn = fc.constantFrom("True", "true", "1");
-const authOff = fc.constantFrom(undefined, "False", "false", "");
-const extraHeaders = fc.dictionary(fc.constantFrom("content-type", "x-ms-client-principal-name", "x-ms-client-principal-id", "x-functions-key", "x-forwarded-for"), printable(0, 30), { maxKeys: 3 });
+const principals = principalCases(["Watchdog.Rotate"], ["watchdog.rotate", "Watchdog.Read", "Watchdog.Rotate "]);
 
 const cases: fc.Arbitrary<Case> = fc
   .record({ name: names, query: queries, body: bodies, principal: principals, on: fc.boolean(), extraHeaders })
   .chain(({ on, ...rest }) => (on || rest.principal.kind !== "good" ? authOn : authOff).map((authSetting) => ({ ...rest, authSetting })))
   .filter((c) => c.name.kind !== "good" || c.query.kind === "bad" || c.body.kind === "bad" || c.principal.kind !== "good");
-
-const principalStatus = { missing: 401, invalid: 400, "no-role": 403 } as const;
 
 /** What the caller must be told, first problem first: who is asking, then what they asked. */
 function expectedStatus(c: Case): number {

@@ -88,6 +88,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // default: WATCHDOG_STATE_DIR (CLI only: a Function App always uses the storage tables)
       // default: WATCHDOG_FANOUT_THRESHOLD (10)
       // default: WATCHDOG_REPORT_URL (unset: digests name `watchdog plan` only; set it to https://<app>.azurewebsites.net/api/report behind your sign-in)
+      // default: WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS (300)
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Found } from "./inventory-runs.js";
 import { minimumTotal } from "./lower-bound.js";
 import type { RunResult, SizeResult } from "./run-size.js";
 import { minimumOf, repeatedOf, requestsOf, throttledOf, type Target } from "./targets.js";
+import { describeStoredReads } from "./stored-reads.js";
 
 const MB = 1024 * 1024;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -65,6 +66,7 @@ export function describeSize(size: SizeResult): string[] {
   if (size.baseline) {
     lines.push(`  ${padEnd("speed-up", 10)} ${(size.baseline.wallMs / run.wallMs).toFixed(2)}× over the baseline; warm: CPU ${(size.warmInventory.cpuMs / requestsOf(size.warmInventory)).toFixed(2)} ms and wall ${(size.warmInventory.wallMs / requestsOf(size.warmInventory)).toFixed(1)} ms per request`);
   }
+  lines.push(...describeStoredReads(size.storedReads));
   return lines;
 }
 

@@ -8,6 +8,7 @@ import { benchPolicy, expectedFound, projectInventory, sequentialBaseline, type 
 import { minimums, type Minimums } from "./lower-bound.js";
 import { measure } from "./measure.js";
 import { startSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
+import { benchStoredReads, type StoredReadsResult } from "./stored-reads.js";
 
 export interface RunResult {
   wallMs: number;
@@ -30,6 +31,8 @@ export interface SizeResult {
   baseline?: RunResult;
   /** A second inventory in the same process (module set-up, JIT and managed-identity tokens already paid): the cost measure. */
   warmInventory: RunResult;
+  /** GET /api/plan from a live inventory beside the same answer from the stored read (the read model). */
+  storedReads: StoredReadsResult;
 }
 
 async function run(sandbox: SandboxProcess, work: () => Promise<InventoryOutcome>): Promise<RunResult> {
@@ -58,7 +61,8 @@ export async function benchSize(size: WorldSize, options: { baseline: boolean })
     const inventory = await run(sandbox, () => projectInventory(env, policy, now));
     const baseline = options.baseline ? await run(sandbox, () => sequentialBaseline(env, policy)) : undefined;
     const warmInventory = await run(sandbox, () => projectInventory(env, policy, now));
-    return { size, shape, circleConcurrency, minimums: minimums(shape, circleConcurrency), expected: expectedFound(shape), inventory, baseline, warmInventory };
+    const storedReads = await benchStoredReads(sandbox, env, stateDir);
+    return { size, shape, circleConcurrency, minimums: minimums(shape, circleConcurrency), expected: expectedFound(shape), inventory, baseline, warmInventory, storedReads };
   } finally {
     await sandbox.close();
     rmSync(stateDir, { recursive: true, force: true });

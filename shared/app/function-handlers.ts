@@ -8,14 +8,17 @@
  * them would fail.
  */
 export { openWatchdog, UnknownCredentialError } from "./watchdog.js";
-export { errorResponse } from "./http-errors.js";
+export { errorResponse, problem } from "./http-errors.js";
+export { checkReadRequest } from "./read-request.js";
+export { storedInventoryAnswer, storedPlanAnswer } from "./read-model.js";
 export { summarizeCycle } from "./summary.js";
-export { checkCaller, clientPrincipalHeader, rotateRole } from "./caller.js";
+export { checkCaller, clientPrincipalHeader, readerRoles, rotateRoles } from "./caller.js";
 export { requestRotation } from "./rotation-request.js";
 export { maxDequeueCountOf, runRotationJob } from "./rotation-job.js";
 export { reportHeaderPolicy } from "../report/index.js";
 export { isBusy } from "../engine/rotation/index.js";
 export { decodeRotationJob, parseRotationJob } from "../adapters/queue/index.js";
 export { credentialName } from "../domain/policy/fields.js";
+export { booleanParameter, checkQuery, issuesOf } from "./http-query.js";
 // The rotate entry checks its query and body with zod; taking it from here keeps zod out of the entry bundles.
 export { z } from "zod";

@@ -19,6 +19,8 @@ export interface Settings {
   fanOutAbove: number;
   /** Where people see the status page (GET /api/report behind your sign-in): digests link to it. */
   reportUrl?: string;
+  /** A refresh asked within this many seconds of the stored read's takenAt answers from it. */
+  refreshMinIntervalSeconds: number;
 }
 
 export class SettingsError extends BadInputError {
@@ -51,6 +53,7 @@ const envSchema = z.object({
   AZURE_AUTHORITY_HOST: optional(httpsUrl),
   WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
   WATCHDOG_REPORT_URL: optional(z.string().url("expected a URL").refine((u) => u.startsWith("https://"), "expected an https:// URL")),
+  WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS: optional(z.coerce.number().int("expected a whole number of seconds").min(0, "expected 0 or more")),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -85,6 +88,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     authorityHost: (e.AZURE_AUTHORITY_HOST ?? "https://login.microsoftonline.com").replace(/\/+$/, ""),
     fanOutAbove: e.WATCHDOG_FANOUT_THRESHOLD ?? 10,
     ...(e.WATCHDOG_REPORT_URL ? { reportUrl: e.WATCHDOG_REPORT_URL } : {}),
+    refreshMinIntervalSeconds: e.WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS ?? 300,
   };
 }
 

@@ -28,6 +28,9 @@ import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
 import { buildAdapters, type Adapters } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
 import { readSettings, type Settings } from "./settings.js";
+import { assembleRead, serveRead, type ReadModelDependencies, type ReadPart, type ServedRead } from "../engine/read-model/index.js";
+import type { PendingRotation } from "../engine/rotation/index.js";
+import { instanceReads, readModelHolder } from "./read-model.js";
 
 export type { HealthView };
 
@@ -36,6 +39,15 @@ export interface WatchdogOptions {
   now?: () => Date;
   /** The watchdog's own Azure identity; DefaultAzureCredential unless given. */
   credential?: TokenCredential;
+  /** Waiting knobs of the read model's refresh (production defaults when absent). */
+  readModel?: Pick<ReadModelDependencies, "leaseTtlMs" | "pollMs" | "maxWaitMs">;
+}
+
+/** Asking for the stored read: `refresh` reads the world first (shared, at most one at a time, rate-limited by the minimum interval). */
+export interface StoredReadRequest {
+  refresh: boolean;
+  /** Who asks, for the refresh lease: "http:<principal>", "cli:<user>". */
+  actor: string;
 }
 
 export interface Watchdog {
@@ -46,8 +58,13 @@ export interface Watchdog {
   plan(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Plan>;
   /** `baseline: false` (`--no-baseline`): a first cycle alerts one by one instead of announcing a baseline. */
   run(options: { dryRun: boolean; actor: string; baseline?: boolean; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
-  /** The HTML status page (GET /api/report, `watchdog report`). */
-  report(): Promise<string>;
+  /**
+   * The last stored read (GET /api/plan, /api/inventory, /api/report; `--cached`): no request to CircleCI, Graph
+   * or Key Vault, unless a refresh is asked for or nothing is stored yet.
+   */
+  stored<P extends ReadPart>(parts: readonly P[], request: StoredReadRequest): Promise<ServedRead<P>>;
+  /** The HTML status page (`watchdog report` reads live; GET /api/report and `--cached` give `stored`). */
+  report(options?: { stored?: StoredReadRequest }): Promise<string>;
   /** The stored health of the last cycles and the timer's next run (no call to CircleCI, Graph or Key Vault). */
   health(): Promise<HealthView>;
   /** Manual rotation of one policy credential (CLI `rotate`, POST /api/credentials/{name}/rotate, rotation-jobs). */
@@ -95,6 +112,37 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
 
   const inventory: Watchdog["inventory"] = (opts = {}) =>
     takeInventory(adapters, policy, { now: now(), onProgress: opts.onProgress });
+  const livePlan = async (snapshot: Snapshot) =>
+    withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
+
+  const stored: Watchdog["stored"] = (parts, request) =>
+    serveRead(
+      {
+        store: adapters.state,
+        instance: instanceReads(settings),
+        holder: readModelHolder(),
+        actor: request.actor,
+        now,
+        minIntervalMs: settings.refreshMinIntervalSeconds * 1_000,
+        readWorld: async () => {
+          const snapshot = await inventory();
+          return { origin: "refresh", parts: await assembleRead(adapters.state, { snapshot, plan: await livePlan(snapshot) }) };
+        },
+        ...options.readModel,
+      },
+      parts,
+      { refresh: request.refresh },
+    );
+
+  /** The page from a plan, the rotation progress and the latest audit entries (state store reads only). */
+  const renderPage = async (plan: Plan, rotations: readonly PendingRotation[], read?: Pick<ServedRead<ReadPart>, "info" | "refresh">) => {
+    const audit = await adapters.state.listAudit(auditLimit);
+    const states: Record<string, CredentialProgress> = {};
+    for (const r of rotations) if (r.state !== "unreadable") states[r.credential] = { rotation: r.state };
+    for (const m of plan.migrations ?? []) if (m.state !== "none") states[m.credential] = { ...states[m.credential], migration: m.state };
+    const health = await readHealth(adapters.state, settings.schedule, now());
+    return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays, states, health, ...(read ? { read: { takenAt: read.info.takenAt, complete: read.info.complete, origin: read.info.origin, storedAt: read.info.storedAt, ...(read.refresh ? { refresh: read.refresh } : {}) } } : {}) });
+  };
 
   return {
     settings,
@@ -102,10 +150,10 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
     adapters,
     inventory,
     async plan(opts = {}) {
-      const snapshot = await inventory(opts);
-      return withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
+      return livePlan(await inventory(opts));
     },
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl }, { ...opts, now }),
+    stored,
+    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl, readMemo: instanceReads(settings).memo }, { ...opts, now }),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
@@ -125,15 +173,13 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       });
       return { dryRun: false, outcome };
     },
-    async report() {
-      const snapshot = await inventory();
-      const plan = await withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
-      const [audit, rotations] = await Promise.all([adapters.state.listAudit(auditLimit), pendingRotations(adapters.state)]);
-      const states: Record<string, CredentialProgress> = {};
-      for (const r of rotations) if (r.state !== "unreadable") states[r.credential] = { rotation: r.state };
-      for (const m of plan.migrations ?? []) if (m.state !== "none") states[m.credential] = { ...states[m.credential], migration: m.state };
-      const health = await readHealth(adapters.state, settings.schedule, now());
-      return renderReport({ plan, audit, now: now(), thresholdsDays: policy.alerts.thresholdsDays, states, health });
+    async report(opts = {}) {
+      if (opts.stored) {
+        const read = await stored(["plan", "progress"], opts.stored);
+        return renderPage(read.parts.plan, read.parts.progress.rotations, read);
+      }
+      const plan = await livePlan(await inventory());
+      return renderPage(plan, await pendingRotations(adapters.state));
     },
     health: () => readHealth(adapters.state, settings.schedule, now()),
     async migration(command, name, opts) {

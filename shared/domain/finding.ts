@@ -60,8 +60,24 @@ export type PlanStep =
 
 import type { MigrationStatus } from "./migration/describe.js";
 
+/** Where a served plan or inventory comes from when it is the stored read (GET /api/plan, `--cached`). */
+export interface ReadSource {
+  /** Who stored it: a cycle (the timer, `watchdog run`) or an on-demand refresh. */
+  origin: "cycle" | "refresh";
+  storedAt: string;
+  /**
+   * What a refresh asked for (or needed, nothing being stored) did: `ran` here, `shared` another one running,
+   * `too-soon` within the minimum interval of the stored read, `busy` another instance's still running.
+   */
+  refresh?: "ran" | "shared" | "too-soon" | "busy";
+}
+
 export interface Plan {
   generatedAt: string;
+  /** When the sources were read; set when the plan is served from the stored read. */
+  takenAt?: string;
+  /** Set when the plan is served from the stored read. */
+  read?: ReadSource;
   /** false when a source could not be read: then nothing may be removed this cycle. */
   complete: boolean;
   sourceErrors: SourceError[];

@@ -3,6 +3,7 @@ import { decideAlerts, rotationFailedAlert, type AlertDecisions, type BaselineSu
 import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
+import type { Snapshot } from "../domain/snapshot.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import type { WebhookSink } from "../ports/notifier.js";
 import { deliverPending, isFirstCycle, loadLedger, markAnnounced, recordAlerts, type Delivered } from "./alerts/index.js";
@@ -12,6 +13,7 @@ import { isBusy, type RotationOutcome } from "./rotation/index.js";
 import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
 import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-health.js";
 import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
+import { assembleRead, saveRead, type ReadMemo } from "./read-model/index.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -59,6 +61,8 @@ export interface CycleDependencies {
   fanOutAbove: number;
   /** WATCHDOG_REPORT_URL: where a digest's reader sees everything. */
   reportUrl?: string;
+  /** This instance's memo of the stored read: readers in this instance are then served without decoding it again. */
+  readMemo?: ReadMemo;
 }
 
 export interface CycleOptions {
@@ -159,9 +163,11 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
 
   // Alerts speak of the world as it is after acting: a secret rotated a minute ago is not "expiring".
   let alertPlan = plan;
+  let latest = { snapshot, plan };
   if (changedTheWorld(report)) {
     const after = await takeInventory(adapters, policy, { now: options.now() });
     alertPlan = buildPlan(after, policy, options.now(), { vaultConfigured: adapters.vault !== undefined });
+    latest = { snapshot: after, plan: alertPlan };
   }
 
   const sinks = webhookSinks(policy);
@@ -220,9 +226,24 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
       report.failures.push({ step: "selfWatch", message: message(error) });
     }
   }
+  await storeRead(deps, latest, report, options.now());
   return report;
 }
 
 function outcomeOf(report: CycleReport, startedAt: Date, finishedAt: Date): CycleOutcome {
   return { startedAt, finishedAt, failures: [...report.failures], inventoryComplete: report.plan.complete, sourceErrors: report.plan.sourceErrors };
+}
+
+/**
+ * What the cycle read last (after acting, when it acted) and what it did, for readers (the read model). A
+ * failure to store it is the cycle's: readers would otherwise be served an older cycle without knowing why.
+ */
+async function storeRead(deps: CycleDependencies, latest: Pick<CycleReport, "plan"> & { snapshot: Snapshot }, report: CycleReport, now: Date): Promise<void> {
+  try {
+    const { plan: _plan, ...result } = report;
+    const plan = latest.plan === report.plan ? report.plan : await withMigrations(latest.plan, deps);
+    await saveRead(deps.adapters.state, { origin: "cycle", parts: await assembleRead(deps.adapters.state, { snapshot: latest.snapshot, plan, result }) }, now, deps.readMemo);
+  } catch (error) {
+    report.failures.push({ step: "read-model.store", message: message(error) });
+  }
 }

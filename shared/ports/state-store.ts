@@ -5,7 +5,8 @@
 
 import type { InventoryEvidence } from "../domain/rotation/inventory-evidence.js";
 
-export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health";
+/** `reads`: the read model, what the last cycle (or refresh) read and decided, served to readers (see engine/read-model). */
+export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health" | "reads";
 
 export interface StoredRecord<T> {
   key: string;

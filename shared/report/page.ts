@@ -10,7 +10,7 @@ import { reportStylesheet } from "./styles.js";
 import { renderSummary } from "./summary-cards.js";
 import { renderTimeline } from "./timeline.js";
 import { reportTotals, sortedThresholds } from "./totals.js";
-import { formatMinute } from "./wording.js";
+import { describeAgo, formatMinute } from "./wording.js";
 
 const shieldPath = "M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z";
 // A data: favicon keeps the browser from asking the server for /favicon.ico (the CSP allows data: images only).
@@ -21,6 +21,20 @@ function renderIncomplete(errors: readonly SourceError[]): SafeHtml {
 <h2 id="incomplete-heading">⚠ Inventory incomplete: nothing is removed this cycle</h2>
 <ul>${errors.map((e) => html`<li><b>${e.source}</b> ${e.where}: ${e.message}</li>`)}</ul>
 </section>`;
+}
+
+const readBy = { cycle: "the watchdog cycle", refresh: "a refresh" } as const;
+const refreshWording = {
+  ran: "refreshed for this request",
+  shared: "refreshed (shared with a refresh already running)",
+  "too-soon": "refresh skipped: the last read is more recent than the minimum interval",
+  busy: "refresh still running elsewhere: showing the last read",
+} as const;
+
+/** The header line of a page served from the stored read: when the sources were read, by what, and whether completely. */
+function renderReadLine(read: NonNullable<ReportInput["read"]>, now: Date): SafeHtml {
+  const complete = read.complete ? "inventory complete" : "inventory INCOMPLETE";
+  return html`<p>Inventory taken <time datetime="${read.takenAt}">${formatMinute(read.takenAt)}</time> (${describeAgo(read.takenAt, now)}) by ${readBy[read.origin]} · ${complete}${read.refresh ? ` · ${refreshWording[read.refresh]}` : ""} · page rendered ${formatMinute(now.toISOString())}</p>`;
 }
 
 /**
@@ -49,7 +63,7 @@ export function renderReport(input: ReportInput): string {
 <body>
 <header class="top">
 <h1><svg class="shield" viewBox="0 0 24 24" aria-hidden="true"><path fill="#7cc4fa" d="${shieldPath}"/></svg>${title}</h1>
-<p>Plan of ${formatMinute(plan.generatedAt)} · page rendered ${formatMinute(now.toISOString())} · ${plan.complete ? "inventory complete" : "inventory INCOMPLETE"}</p>
+${input.read ? renderReadLine(input.read, now) : html`<p>Plan of ${formatMinute(plan.generatedAt)} · page rendered ${formatMinute(now.toISOString())} · ${plan.complete ? "inventory complete" : "inventory INCOMPLETE"}</p>`}
 ${plan.projectCoverage ? html`<p class="coverage">Coverage: ${describeProjectCoverage(plan.projectCoverage)}</p>` : ""}
 ${input.health ? html`<p class="health">Watchdog: ${describeHealth(input.health)}</p>` : ""}
 </header>

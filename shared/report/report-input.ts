@@ -1,5 +1,5 @@
 import type { HealthView } from "../domain/self-watch/cycle-health.js";
-import type { Plan } from "../domain/finding.js";
+import type { Plan, ReadSource } from "../domain/finding.js";
 import type { AuditEntry } from "../ports/state-store.js";
 
 /** Stages of an OIDC migration (architecture: planned -> federated -> waiting -> retired, or rolled-back). */
@@ -25,4 +25,6 @@ export interface ReportInput {
   states?: Readonly<Record<string, CredentialProgress>>;
   /** The watchdog's own health (last cycle, failures in a row, next timer run), shown in the header. */
   health?: HealthView;
+  /** When the page is served from the stored read: when its sources were read, and by whom (the header says so). */
+  read?: ReadSource & { takenAt: string; complete: boolean };
 }

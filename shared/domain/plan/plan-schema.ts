@@ -114,9 +114,22 @@ const projectCoverageSchema = z.strictObject({
   complete: z.boolean(),
 });
 
+const readSourceSchema = z
+  .strictObject({
+    origin: z.enum(["cycle", "refresh"]).describe("Who stored it: a cycle (the timer, `watchdog run`) or an on-demand refresh."),
+    storedAt: timestamp,
+    refresh: z
+      .enum(["ran", "shared", "too-soon", "busy"])
+      .optional()
+      .describe("What a refresh did: ran here, shared one already running, too-soon (within the minimum interval of the stored read), busy (another instance's still running)."),
+  })
+  .describe("Present when the plan is served from the stored read (GET /api/plan, `watchdog plan --cached`).");
+
 export const planSchema = z
   .strictObject({
     generatedAt: timestamp,
+    takenAt: timestamp.optional().describe("When the sources were read (set when served from the stored read)."),
+    read: readSourceSchema.optional(),
     complete: z.boolean().describe("false when a source could not be read: then nothing may be removed this cycle."),
     sourceErrors: z.array(sourceErrorSchema),
     credentials: z.array(watchedCredentialSchema),
