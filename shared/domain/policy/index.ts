@@ -15,3 +15,4 @@ export type { CircleciBinding } from "./circleci-binding.js";
 export { rotationDefaults, type RotationPolicy } from "./rotation-schema.js";
 export { oidcDefaults, maxFederatedCredentialsPerApp, type OidcPolicy } from "./oidc-schema.js";
 export { defaultDigestAbove, webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";
+export { maxWaiverDays, waiverDateIssues, waiverEndsAt, waiverNoticeDays, waiverSchema, type Waiver, type WaiverMatch } from "./waiver-schema.js";
