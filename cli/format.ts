@@ -1,6 +1,8 @@
 import type { TokenCheckResult } from "../shared/engine/migration/index.js";
 import type { AlertSource } from "../shared/domain/alert.js";
-import type { Finding, Plan } from "../shared/domain/finding.js";
+import type { Finding, Plan, WaiverStatus } from "../shared/domain/finding.js";
+import { describeWaiverMatch } from "../shared/domain/alerts/index.js";
+import type { WaiverCheck } from "../shared/app/watchdog.js";
 import type { Policy } from "../shared/domain/policy/index.js";
 import { describeProjectCoverage } from "../shared/domain/plan/index.js";
 import type { Snapshot } from "../shared/domain/snapshot.js";
@@ -45,7 +47,10 @@ function when(finding: Finding): string {
 export function formatFindings(findings: Finding[]): string {
   if (findings.length === 0) return "  nothing needs attention\n";
   const rows = [["SEVERITY", "KIND", "WHEN", "CREDENTIAL", "WHERE"]];
-  for (const f of findings) rows.push([f.severity, f.kind, when(f), f.bound ? f.credential : "(unbound)", describeSource(f.source)]);
+  for (const f of findings) {
+    const severity = f.waiver?.state === "active" ? `waived (${f.severity})` : f.severity;
+    rows.push([severity, f.kind, when(f), f.bound ? f.credential : "(unbound)", describeSource(f.source)]);
+  }
   return `${table(rows)}\n`;
 }
 
@@ -70,13 +75,16 @@ export function formatPlan(plan: Plan): string {
   lines.push("", `FINDINGS (${plan.findings.length})`, formatFindings(plan.findings).trimEnd());
   // Findings come most severe first, so the first one per credential carries the step that matters most.
   const nextSteps = new Map<string, string>();
-  for (const f of plan.findings) if (f.bound && !nextSteps.has(f.credential)) nextSteps.set(f.credential, f.nextStep);
+  for (const f of plan.findings) if (f.bound && f.waiver?.state !== "active" && !nextSteps.has(f.credential)) nextSteps.set(f.credential, f.nextStep);
   if (nextSteps.size > 0) {
     lines.push("", "NEXT STEPS");
     for (const [credential, step] of nextSteps) lines.push(`  ${credential}: ${step}`);
   }
   const unbound = plan.findings.filter((f) => !f.bound).length;
   if (unbound > 0) lines.push("", `${unbound} findings concern credentials no policy binds: \`watchdog plan --json\` gives a policy snippet for each.`);
+  if (plan.waivers && plan.waivers.length > 0) {
+    lines.push("", `WAIVERS (${plan.waivers.length})`, ...formatWaivers(plan.waivers));
+  }
   if (plan.migrations && plan.migrations.length > 0) {
     lines.push("", `OIDC MIGRATIONS (${plan.migrations.length})`);
     for (const status of plan.migrations) lines.push(...formatMigrationStatus(status));
@@ -89,6 +97,15 @@ export function formatPlan(plan: Plan): string {
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** One line per waiver: what it matches, its state, reason, who and until when; matching nothing is a warning. */
+export function formatWaivers(waivers: readonly WaiverStatus[]): string[] {
+  return waivers.map((w) => {
+    const state = w.state === "ended" ? `ENDED on ${w.until}: alerting again` : w.state === "ending" ? `ends ${w.until} (within 30 days)` : `until ${w.until}`;
+    const matched = w.matches === 0 ? " — WARNING: matches nothing (a typo waives nothing)" : ` — ${w.matches} matched`;
+    return `  waivers[${w.waiver}] ${describeWaiverMatch(w.match)}: ${state}; "${w.reason}" (${w.by})${matched}`;
+  });
 }
 
 export function formatInventory(snapshot: Snapshot): string {
@@ -178,9 +195,16 @@ export function formatMigration(result: ManualMigration): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatCheckPolicy(result: { file: string; policy: Policy }): string {
+export function formatCheckPolicy(result: { file: string; policy: Policy; waivers?: WaiverCheck }): string {
   const p = result.policy;
-  return `${result.file}: valid — ${p.credentials.length} credentials, ${p.alerts.webhooks.length} webhooks, thresholds ${p.alerts.thresholdsDays.join("/")} days\n`;
+  const lines = [`${result.file}: valid — ${p.credentials.length} credentials, ${p.alerts.webhooks.length} webhooks, ${p.waivers.length} waivers, thresholds ${p.alerts.thresholdsDays.join("/")} days`];
+  const check = result.waivers;
+  if (check?.checked) {
+    for (const w of check.waivers.filter((x) => x.matches === 0)) lines.push(`warning: waivers[${w.waiver}].match: matches nothing in the inventory (${describeWaiverMatch(w.match)}): a typo would silently waive nothing`);
+  } else if (check) {
+    lines.push(`note: waivers not checked against the inventory (${check.reason})`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 export function formatProgress(progress: InventoryProgress): string {

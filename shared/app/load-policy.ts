@@ -13,7 +13,11 @@ export class PolicyFileError extends BadInputError {
 }
 
 /** Reads and validates the policy file; `${NAME}` references resolve from `env`. */
-export async function loadPolicy(file: string, env: Record<string, string | undefined>): Promise<Policy> {
+export async function loadPolicy(
+  file: string,
+  env: Record<string, string | undefined>,
+  clock: { now: Date; endedWaivers: "error" | "allow" } = { now: new Date(), endedWaivers: "allow" },
+): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -21,7 +25,7 @@ export async function loadPolicy(file: string, env: Record<string, string | unde
     const code = (error as NodeJS.ErrnoException).code;
     throw new PolicyFileError(file, [code === "ENOENT" ? "file not found (set WATCHDOG_POLICY or pass a path)" : `cannot read: ${code ?? String(error)}`]);
   }
-  const parsed = parsePolicy(text, { filename: file, env });
+  const parsed = parsePolicy(text, { filename: file, env, now: clock.now, endedWaivers: clock.endedWaivers });
   if (!parsed.ok) throw new PolicyFileError(file, parsed.errors.map(formatIssue));
   return parsed.policy;
 }

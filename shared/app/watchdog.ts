@@ -1,6 +1,6 @@
 import { readHealth, type HealthView } from "../engine/self-watch/health-view.js";
 import type { TokenCredential } from "@azure/identity";
-import type { Plan } from "../domain/finding.js";
+import type { Plan, WaiverStatus } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
@@ -105,10 +105,10 @@ export class UnknownCredentialError extends BadInputError {
  */
 export async function openWatchdog(env: Record<string, string | undefined>, options: WatchdogOptions = {}): Promise<Watchdog> {
   const settings = readSettings(env);
-  const policy = await loadPolicy(settings.policyPath, env);
+  const now = options.now ?? (() => new Date());
+  const policy = await loadPolicy(settings.policyPath, env, { now: now(), endedWaivers: "allow" });
   const needsVault = policy.credentials.some((c) => c.action === "rotate");
   const adapters = buildAdapters(settings, { vault: needsVault }, options.credential);
-  const now = options.now ?? (() => new Date());
 
   const inventory: Watchdog["inventory"] = (opts = {}) =>
     takeInventory(adapters, policy, { now: now(), onProgress: opts.onProgress });
@@ -212,8 +212,31 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
   };
 }
 
-/** `watchdog check-policy [file]`: validates and summarises, or throws a PolicyFileError. */
-export async function checkPolicyFile(env: Record<string, string | undefined>, file?: string): Promise<{ file: string; policy: Policy }> {
-  const path = file ?? readSettings(env).policyPath;
-  return { file: path, policy: await loadPolicy(path, env) };
+/** Whether the policy's waivers were checked against the inventory, and what each matched. */
+export type WaiverCheck = { checked: true; waivers: WaiverStatus[] } | { checked: false; reason: string };
+
+/**
+ * `watchdog check-policy [file]`: validates and summarises, or throws a PolicyFileError. An ended waiver is an
+ * error here (the running watchdog lets it through and alerts again). With the settings of a cycle present, the
+ * waivers are checked against the inventory: one that matches nothing is a warning.
+ */
+export async function checkPolicyFile(
+  env: Record<string, string | undefined>,
+  file?: string,
+  options: WatchdogOptions = {},
+): Promise<{ file: string; policy: Policy; waivers?: WaiverCheck }> {
+  const settings = readSettings(env);
+  const path = file ?? settings.policyPath;
+  const now = options.now ?? (() => new Date());
+  const policy = await loadPolicy(path, env, { now: now(), endedWaivers: "error" });
+  if (policy.waivers.length === 0) return { file: path, policy };
+  let adapters: Adapters;
+  try {
+    adapters = buildAdapters(settings, { vault: false }, options.credential);
+  } catch (error) {
+    return { file: path, policy, waivers: { checked: false, reason: error instanceof BadInputError ? error.issues.map((i) => i.split(":")[0]).join(", ") + " not set" : String(error) } };
+  }
+  const plan = buildPlan(await takeInventory(adapters, policy, { now: now() }), policy, now(), { vaultConfigured: false });
+  if (!plan.complete) return { file: path, policy, waivers: { checked: false, reason: "the inventory could not read every source" } };
+  return { file: path, policy, waivers: { checked: true, waivers: plan.waivers ?? [] } };
 }

@@ -15,6 +15,7 @@ export const alertKinds = [
   "rotation-failed",
   "migration",
   "watchdog-failing", // the watchdog's own cycles keep failing (selfWatch.alertAfterFailedCycles)
+  "waiver-ending", // a policy waiver ends within 30 days
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];

@@ -2,6 +2,31 @@ import type { ProjectCoverage } from "./plan/project-coverage.js";
 import type { AlertSource, Severity } from "./alert.js";
 import type { SourceError } from "./snapshot.js";
 
+import type { WaiverMatch } from "./policy/waiver-schema.js";
+
+/** A policy waiver that concerns a credential: `active` silences its alerts; `ended` means its findings alert again as new. */
+export interface WaiverMark {
+  state: "active" | "ended";
+  reason: string;
+  by: string;
+  until: string;
+  /** Index in the policy's `waivers`. */
+  waiver: number;
+}
+
+/** One waiver of the policy as the plan sees it: whether it still silences, and how many credentials it matches. */
+export interface WaiverStatus {
+  waiver: number;
+  match: WaiverMatch;
+  reason: string;
+  by: string;
+  until: string;
+  /** `ending`: active, but within 30 days of `until` (it raises one alert of its own). */
+  state: "active" | "ending" | "ended";
+  /** Credentials it matches this cycle; 0 is a warning (a typo would silently waive nothing). */
+  matches: number;
+}
+
 export type CredentialStatus = "ok" | "expiring" | "expired" | "long-lived" | "not-found";
 
 /** Every credential the watchdog sees — bound by the policy or not — with what it knows of it. */
@@ -25,6 +50,8 @@ export interface WatchedCredential {
   retiring?: boolean;
   /** What could not be checked because its source failed to read (the snapshot was incomplete); absent when everything was. */
   unchecked?: string[];
+  /** A policy waiver concerns it: while active, its findings raise no alert (nothing else changes). */
+  waiver?: WaiverMark;
 }
 
 export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found";
@@ -44,6 +71,8 @@ export interface Finding {
   message: string;
   /** `watchdog rotate <name>`, or the policy snippet to add for an unbound credential. */
   nextStep: string;
+  /** The credential's waiver: an `active` one means this finding is accepted and raises no alert. */
+  waiver?: WaiverMark;
 }
 
 export type PlanStep =
@@ -88,6 +117,8 @@ export interface Plan {
   migrations?: MigrationStatus[];
   /** Which CircleCI projects were read, and how they were found. */
   projectCoverage?: ProjectCoverage;
+  /** The policy's waivers, each with whether it still silences and what it matches. */
+  waivers?: WaiverStatus[];
   summary: {
     credentials: number;
     expired: number;
@@ -95,5 +126,7 @@ export interface Plan {
     longLived: number;
     notFound: number;
     steps: number;
+    /** Findings an active waiver accepts (counted in the totals above too). */
+    waived?: number;
   };
 }

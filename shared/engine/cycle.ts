@@ -1,5 +1,5 @@
 import type { Alert } from "../domain/alert.js";
-import { decideAlerts, rotationFailedAlert, type AlertDecisions, type BaselineSummary } from "../domain/alerts/index.js";
+import { decideAlerts, rotationFailedAlert, waiverEndingAlerts, type AlertDecisions, type BaselineSummary } from "../domain/alerts/index.js";
 import type { Plan } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
@@ -189,7 +189,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     for (const outcome of report.migrations) {
       if (!isMigrationBusy(outcome) && outcome.failure) report.failures.push({ step: `migrate ${outcome.credential}: ${outcome.failure.step}`, message: outcome.failure.message });
     }
-    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts], ledger: decisions.ledger };
+    const waiverAlerts = waiverEndingAlerts(alertPlan.waivers ?? [], options.now());
+    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts, ...waiverAlerts], ledger: decisions.ledger };
     const first = await isFirstCycle(adapters.state, ledger);
     const baseline = first && options.baseline !== false ? baselineSummary(alertPlan) : undefined;
     await recordAlerts(adapters.state, all, sinks, options.now(), { baseline, reportUrl: deps.reportUrl });

@@ -31,5 +31,8 @@ export function renderStatus(credential: WatchedCredential, progress: Credential
     isRotating(progress) ? `rotating (${progress?.rotation ?? ""})` : "",
     isMigrating(progress) || progress?.migration === "retired" ? `OIDC ${progress?.migration ?? ""}` : "",
   ].filter((w) => w !== "");
-  return html`<span class="badge ${look.className}">${look.word}</span>${work.map((w) => html` <span class="badge s-work">${w}</span>`)}`;
+  const waiver = credential.waiver?.state === "active" ? credential.waiver : undefined;
+  // Accepted, not fixed: the badge says so, with why, who and until when (names only, escaped like every cell).
+  const waived = waiver ? html` <span class="badge s-work">Waived until ${waiver.until}</span> <small>${waiver.reason} (${waiver.by})</small>` : html``;
+  return html`<span class="badge ${look.className}">${look.word}</span>${work.map((w) => html` <span class="badge s-work">${w}</span>`)}${waived}`;
 }

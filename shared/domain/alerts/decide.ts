@@ -96,6 +96,12 @@ export function decideAlerts(input: DecideAlertsInput): AlertDecisions {
       if (entry && input.complete) resolve(entry, decisions, raisedAt);
       continue;
     }
+    if (view.watched?.waiver?.state === "active") {
+      // Accepted: no alert, and no "resolved" notice either (nothing was fixed). Forgetting the episode makes the
+      // findings news again once the waiver ends.
+      if (entry) decisions.ledger.remove.push(entry.credential);
+      continue;
+    }
     const next = decideOne(view, entry, thresholds, raisedAt, input.now, decisions.raise);
     if (next === "resolved") {
       if (entry && canResolve(entry, view, input.complete)) resolve(entry, decisions, raisedAt);
@@ -156,6 +162,8 @@ function decideOne(
     if (!alerted.has(alert.id)) raise.push(alert);
   };
   const base = { credential: view.credential, source, raisedAt };
+  // After a waiver ends its findings alert again as new: ids of their own, so no earlier delivery hides them.
+  const reopened = watched?.waiver?.state === "ended" ? `|after-waiver:${watched.waiver.until}` : "";
   const next: LedgerEntry = {
     credential: view.credential,
     bound,
@@ -176,7 +184,7 @@ function decideOne(
       if (!previous?.expired) {
         emit({
           ...base,
-          id: alertId({ kind: "expired", credential: view.credential, marker: expiresAt }),
+          id: alertId({ kind: "expired", credential: view.credential, marker: `${expiresAt}${reopened}` }),
           kind: "expired",
           severity: "critical",
           title: expiredTitle(view.credential, source, daysLeft),
@@ -192,7 +200,7 @@ function decideOne(
       if (threshold !== undefined && daysLeft !== undefined && !alreadyAlerted) {
         emit({
           ...base,
-          id: alertId({ kind: "expiring", credential: view.credential, threshold, marker: expiresAt }),
+          id: alertId({ kind: "expiring", credential: view.credential, threshold, marker: `${expiresAt}${reopened}` }),
           kind: "expiring",
           severity: finding?.severity ?? expirySeverity(daysLeft),
           title: expiringTitle(view.credential, source, daysLeft, threshold),
@@ -215,7 +223,7 @@ function decideOne(
     if (entry?.longLived?.lastChangedAt !== lastChangedAt) {
       emit({
         ...base,
-        id: alertId({ kind: "long-lived", credential: view.credential, marker: lastChangedAt }),
+        id: alertId({ kind: "long-lived", credential: view.credential, marker: `${lastChangedAt}${reopened}` }),
         kind: "long-lived",
         severity: finding?.severity ?? "warning",
         title: longLivedTitle(view.credential, ageDays),
@@ -232,7 +240,7 @@ function decideOne(
       const since = utcDay(now);
       emit({
         ...base,
-        id: alertId({ kind: "not-found", credential: view.credential, marker: since }),
+        id: alertId({ kind: "not-found", credential: view.credential, marker: `${since}${reopened}` }),
         kind: "not-found",
         severity: finding?.severity ?? "warning",
         title: notFoundTitle(view.credential),

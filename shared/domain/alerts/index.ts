@@ -19,3 +19,4 @@ export {
   type DigestContext,
   type DigestCount,
 } from "./digest.js";
+export { describeWaiverMatch, waiverEndingAlerts } from "./waiver-ending.js";

@@ -11,6 +11,7 @@ import type { Contribution, PlanInputs } from "./plan-inputs.js";
 import { sourceCoverage } from "./source-coverage.js";
 import { uniqueBy } from "../unique-by.js";
 import { unboundCredentials } from "./unbound-credentials.js";
+import { applyWaivers } from "./waivers.js";
 
 export interface PlanContext {
   /** Whether a Key Vault is configured (KEY_VAULT_URL); rotations are blocked without one. */
@@ -44,8 +45,14 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const token = circleciTokenContribution(policy.selfWatch.circleciTokenSecret, canonical.vaultSecrets, inputs.coverage.vaultRead, policy.alerts.thresholdsDays, now);
   const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs), token];
 
-  const credentials: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
-  const findings: Finding[] = uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings);
+  const waived = applyWaivers(
+    uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials),
+    uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings),
+    policy.waivers,
+    now,
+  );
+  const credentials: WatchedCredential[] = waived.credentials;
+  const findings: Finding[] = waived.findings;
   const steps: PlanStep[] = contributions.flatMap((c) => c.steps).sort(compareSteps);
   const coverage = projectCoverage(snapshot);
   const count = (kind: Finding["kind"]) => findings.filter((finding) => finding.kind === kind).length;
@@ -58,6 +65,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
     findings,
     steps,
     ...(coverage ? { projectCoverage: coverage } : {}),
+    ...(policy.waivers.length > 0 ? { waivers: waived.waivers } : {}),
     summary: {
       credentials: credentials.length,
       expired: count("expired"),
@@ -65,6 +73,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       longLived: count("long-lived"),
       notFound: count("not-found"),
       steps: steps.length,
+      ...(policy.waivers.length > 0 ? { waived: findings.filter((f) => f.waiver?.state === "active").length } : {}),
     },
   };
 }

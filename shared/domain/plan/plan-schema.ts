@@ -39,6 +39,33 @@ const credentialKey = z
 const daysLeft = z.int().describe("ceil((expiresAt - generatedAt) / 1 day): within N days ⟺ daysLeft ≤ N; 0 or less once expired.");
 const ageDays = z.int().describe("floor((generatedAt - lastChangedAt) / 1 day) of the CircleCI variable.");
 
+const waiverMarkSchema = z
+  .strictObject({
+    state: z.enum(["active", "ended"]),
+    reason: z.string(),
+    by: z.string(),
+    until: z.string(),
+    waiver: z.int().min(0).describe("Index in the policy's waivers."),
+  })
+  .describe("A policy waiver concerns it: active = accepted, no alert (nothing else changes); ended = alerting again as new.");
+
+const waiverMatchSchema = z.union([
+  z.strictObject({ context: z.string(), variable: z.string() }),
+  z.strictObject({ project: z.string(), variable: z.string() }),
+  z.strictObject({ appId: z.string(), keyId: z.string().optional() }),
+  z.strictObject({ credential: z.string() }),
+]);
+
+const waiverStatusSchema = z.strictObject({
+  waiver: z.int().min(0),
+  match: waiverMatchSchema,
+  reason: z.string(),
+  by: z.string(),
+  until: z.string(),
+  state: z.enum(["active", "ending", "ended"]).describe("ending: within 30 days of until (it raises one alert of its own)."),
+  matches: z.int().min(0).describe("Credentials it matches this cycle; 0 is a warning."),
+});
+
 const watchedCredentialSchema = z.strictObject({
   credential: credentialKey,
   bound: z.boolean().describe("Whether a policy credential names it."),
@@ -51,6 +78,7 @@ const watchedCredentialSchema = z.strictObject({
   lastChangedAt: timestamp.optional(),
   retiring: z.boolean().optional().describe('A non-live "watchdog-rotation:" password of a bound app: being retired by rotation; no finding.'),
   unchecked: z.array(z.string()).optional().describe("What could not be checked because its source failed to read."),
+  waiver: waiverMarkSchema.optional(),
 });
 
 const findingSchema = z.strictObject({
@@ -65,6 +93,7 @@ const findingSchema = z.strictObject({
   ageDays: ageDays.optional(),
   message: z.string(),
   nextStep: z.string().describe("`watchdog rotate <name>`, concrete advice, or the policy snippet to add for an unbound credential."),
+  waiver: waiverMarkSchema.optional(),
 });
 
 const blocked = z.string().optional().describe("Why the step cannot run now; executors skip blocked steps.");
@@ -137,6 +166,7 @@ export const planSchema = z
     steps: z.array(planStepSchema),
     migrations: z.array(migrationStatusSchema).optional().describe("OIDC migration progress of action: oidc credentials."),
     projectCoverage: projectCoverageSchema.optional().describe("Which CircleCI projects were read, and how they were found."),
+    waivers: z.array(waiverStatusSchema).optional().describe("The policy's waivers: whether each still silences, and what it matches."),
     summary: z.strictObject({
       credentials: count,
       expired: count,
@@ -144,6 +174,7 @@ export const planSchema = z
       longLived: count,
       notFound: count,
       steps: count,
+      waived: count.optional().describe("Findings an active waiver accepts (counted in the totals too)."),
     }),
   })
   .meta({ title: "secret-watchdog plan", description: "The output of `watchdog plan --json` and `GET /api/plan`." });

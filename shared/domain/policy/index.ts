@@ -16,3 +16,4 @@ export { rotationDefaults, type RotationPolicy } from "./rotation-schema.js";
 export { oidcDefaults, maxFederatedCredentialsPerApp, type OidcPolicy } from "./oidc-schema.js";
 export { defaultDigestAbove, webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";
 export { keptSharedPasswordNote, otherCredentialsOfApp } from "./shared-app.js";
+export { maxWaiverDays, waiverDateIssues, waiverEndsAt, waiverNoticeDays, waiverSchema, type Waiver, type WaiverMatch } from "./waiver-schema.js";

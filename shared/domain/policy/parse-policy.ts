@@ -3,6 +3,7 @@ import { humanMessages } from "./human-messages.js";
 import { formatPath, type PolicyIssue } from "./issue.js";
 import { policySchema, type Policy } from "./policy-schema.js";
 import { readPolicyDocument } from "./read-document.js";
+import { waiverDateIssues } from "./waiver-schema.js";
 
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; errors: PolicyIssue[] };
 
@@ -11,6 +12,13 @@ export interface ParsePolicyOptions {
   filename?: string;
   /** Where `${NAME}` references are looked up (process.env at the edge, a plain object in tests). */
   env: Record<string, string | undefined>;
+  /**
+   * The clock for the waivers' date rules (an ended waiver, one more than 365 days ahead); without it they are
+   * not checked. `endedWaivers: "allow"` (a running watchdog) lets an ended waiver through: it simply stops
+   * silencing, and the finding alerts again, instead of the whole cycle stopping on the day it ends.
+   */
+  now?: Date;
+  endedWaivers?: "error" | "allow";
 }
 
 function isWithin(path: string, parent: string): boolean {
@@ -30,7 +38,13 @@ export function parsePolicy(text: string, options: ParsePolicyOptions): PolicyRe
 
   const expansion = expandEnvironment(document.value, options.env);
   const parsed = policySchema.safeParse(expansion.value, { error: humanMessages });
-  if (parsed.success && expansion.issues.length === 0) return { ok: true, policy: parsed.data };
+  if (parsed.success && expansion.issues.length === 0) {
+    const dated = options.now ? waiverDateIssues(parsed.data.waivers, options.now) : [];
+    const errors = dated
+      .filter((issue) => issue.problem === "too-far" || options.endedWaivers !== "allow")
+      .map((issue) => ({ path: `waivers[${issue.index}].until`, message: issue.message }));
+    return errors.length === 0 ? { ok: true, policy: parsed.data } : { ok: false, errors };
+  }
 
   const schemaIssues = (parsed.error?.issues ?? [])
     .map((issue) => ({ path: formatPath(issue.path), message: issue.message }))

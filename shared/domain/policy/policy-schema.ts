@@ -3,6 +3,7 @@ import { credentialSchema } from "./credential-schema.js";
 import { positiveInt, projectSlug } from "./fields.js";
 import { entries, evenWithOtherIssues, field } from "./loose.js";
 import { selfWatchSchema } from "./self-watch-schema.js";
+import { waiverSchema } from "./waiver-schema.js";
 import { webhookSchema } from "./webhook-schema.js";
 
 export const policyDefaults = {
@@ -129,6 +130,7 @@ export const policySchema = z.strictObject({
     .array(credentialSchema)
     .superRefine((credentials: unknown, ctx) => checkUnique(credentials, ctx), evenWithOtherIssues)
     .default(() => []),
+  waivers: z.array(waiverSchema).default(() => []),
 });
 
 export type Policy = z.output<typeof policySchema>;
