@@ -70,7 +70,7 @@ describe("broker rules", () => {
     projectIds: fc.uniqueArray(ids, { maxLength: 3 }),
     branches: fc.option(fc.uniqueArray(refs, { maxLength: 3 }), { nil: undefined }),
     vcsOrigin: fc.option(fc.constantFrom("github.com/acme/api", "github.com/acme/web"), { nil: undefined }),
-    contextIds: fc.option(fc.uniqueArray(fc.constantFrom("c1", "c2"), { maxLength: 2 }), { nil: undefined }),
+    contextIds: fc.option(fc.uniqueArray(fc.constantFrom<string>("c1", "c2"), { maxLength: 2 }), { nil: undefined }),
     sshRerun: fc.boolean(),
   });
   const arbitraryClaims = fc.record(
@@ -78,7 +78,7 @@ describe("broker rules", () => {
       projectId: ids,
       vcsRef: refs,
       vcsOrigin: fc.constantFrom("github.com/acme/api", "github.com/acme/web"),
-      contextIds: fc.uniqueArray(fc.constantFrom("c1", "c2", "c3"), { maxLength: 3 }),
+      contextIds: fc.uniqueArray(fc.constantFrom<string>("c1", "c2", "c3"), { maxLength: 3 }),
       sshRerun: fc.boolean(),
     },
     { requiredKeys: [] },
