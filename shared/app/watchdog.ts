@@ -20,6 +20,7 @@ import { discover, type DiscoveryReport } from "../engine/discover/index.js";
 import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
+import { HOUR_MS } from "../domain/time.js";
 import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
@@ -153,7 +154,20 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       return livePlan(await inventory(opts));
     },
     stored,
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl, readMemo: instanceReads(settings).memo }, { ...opts, now }),
+    run: (opts) =>
+      runCycle(
+        {
+          adapters,
+          policy,
+          tenantId: settings.tenantId!,
+          orgId: settings.circleci.orgId!,
+          fanOutAbove: settings.fanOutAbove,
+          reportUrl: settings.reportUrl,
+          readMemo: instanceReads(settings).memo,
+          signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
+        },
+        { ...opts, now },
+      ),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
@@ -190,16 +204,17 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
         throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
       }
       const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor };
+      const signInReportingLagMs = settings.signInReportingLagHours * HOUR_MS;
       if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
       // Retiring removes things: only on a complete inventory, as in the cycle.
       const snapshotComplete = isComplete(await inventory());
       if (opts.dryRun) {
-        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, restart: opts.restart, confirm: opts.confirm }) };
+        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, signInReportingLagMs, restart: opts.restart, confirm: opts.confirm }) };
       }
       const outcome =
         command === "retire"
-          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, confirm: opts.confirm === true })
-          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, restart: opts.restart });
+          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, confirm: opts.confirm === true })
+          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, restart: opts.restart });
       return { dryRun: false, outcome };
     },
     async checkOidcToken(name, token) {
