@@ -26,7 +26,7 @@ import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
 import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
-import { buildAdapters, type Adapters } from "./compose.js";
+import { buildAdapters, type Adapters, type WatchdogHost } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
 import { readSettings, type Settings } from "./settings.js";
 import { assembleRead, serveRead, type ReadModelDependencies, type ReadPart, type ServedRead } from "../engine/read-model/index.js";
@@ -36,6 +36,8 @@ import { instanceReads, readModelHolder } from "./read-model.js";
 export type { HealthView };
 
 export interface WatchdogOptions {
+  /** Which entry point builds the app: it decides where state may live and where alerts may go (compose.ts). */
+  host: WatchdogHost;
   /** Clock; the domain never reads one itself. */
   now?: () => Date;
   /** The watchdog's own Azure identity; DefaultAzureCredential unless given. */
@@ -104,12 +106,12 @@ export class UnknownCredentialError extends BadInputError {
  * The composition root: settings -> policy -> adapters -> engine. Bad settings or policy throw a
  * BadInputError here, before any adapter has made a request.
  */
-export async function openWatchdog(env: Record<string, string | undefined>, options: WatchdogOptions = {}): Promise<Watchdog> {
+export async function openWatchdog(env: Record<string, string | undefined>, options: WatchdogOptions): Promise<Watchdog> {
   const settings = readSettings(env);
   const now = options.now ?? (() => new Date());
   const policy = await loadPolicy(settings.policyPath, env, { now: now(), endedWaivers: "allow" });
   const needsVault = policy.credentials.some((c) => c.action === "rotate");
-  const adapters = buildAdapters(settings, { vault: needsVault }, options.credential);
+  const adapters = buildAdapters(settings, { vault: needsVault }, options.host, options.credential);
 
   const inventory: Watchdog["inventory"] = (opts = {}) =>
     takeInventory(adapters, policy, { now: now(), onProgress: opts.onProgress });
@@ -238,7 +240,7 @@ export type WaiverCheck = { checked: true; waivers: WaiverStatus[] } | { checked
 export async function checkPolicyFile(
   env: Record<string, string | undefined>,
   file?: string,
-  options: WatchdogOptions = {},
+  options: Omit<WatchdogOptions, "host"> = {},
 ): Promise<{ file: string; policy: Policy; waivers?: WaiverCheck }> {
   const settings = readSettings(env);
   const path = file ?? settings.policyPath;
@@ -247,7 +249,8 @@ export async function checkPolicyFile(
   if (policy.waivers.length === 0) return { file: path, policy };
   let adapters: Adapters;
   try {
-    adapters = buildAdapters(settings, { vault: false }, options.credential);
+    // check-policy is a command-line command.
+    adapters = buildAdapters(settings, { vault: false }, "cli", options.credential);
   } catch (error) {
     return { file: path, policy, waivers: { checked: false, reason: error instanceof BadInputError ? error.issues.map((i) => i.split(":")[0]).join(", ") + " not set" : String(error) } };
   }
