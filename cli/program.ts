@@ -46,7 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--json", "print one JSON document (schemas/cycle-report.schema.json)")
     .option("--no-baseline", "on the first cycle, send every alert one by one instead of one baseline digest per chat sink")
     .action(async (options: { dryRun?: boolean; json?: boolean; baseline: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const report = await watchdog.run({ dryRun: options.dryRun === true, actor: "cli", baseline: options.baseline, onProgress: options.json ? undefined : (p) => progress(formatProgress(p)) });
       io.stdout.write(options.json ? json(report) : formatCycle(report));
       code = report.failures.length > 0 ? EXIT.failed : EXIT.ok;
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--json", "print the plan as JSON (schemas/plan.schema.json)")
     .option("--cached", cachedOption)
     .action(async (options: { json?: boolean; cached?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       if (options.cached) {
         const read = await watchdog.stored(["plan"], stored);
         io.stdout.write(options.json ? json(storedPlanAnswer(read)) : formatStoredRead(read) + formatPlan(read.parts.plan));
@@ -77,7 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--json", "print the snapshot as JSON")
     .option("--cached", cachedOption)
     .action(async (options: { json?: boolean; cached?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       if (options.cached) {
         const read = await watchdog.stored(["snapshot"], stored);
         io.stdout.write(options.json ? json(storedInventoryAnswer(read)) : formatStoredRead(read) + formatInventory(read.parts.snapshot));
@@ -94,7 +94,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--dry-run", "say what the rotation would do, change nothing")
     .option("--json", "print the outcome as JSON")
     .action(async (name: string, options: { dryRun?: boolean; json?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const result = await watchdog.rotate(name, { actor: cliActor(io.env), dryRun: options.dryRun === true });
       io.stdout.write(options.json ? json(result.dryRun ? result.plan : result.outcome) : formatRotation(result));
       if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
@@ -107,7 +107,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .argument("<credential-name>", "a credential of the policy with action: oidc")
       .option("--json", "print the outcome as JSON");
   const runMigration = async (command: MigrationCommand, name: string, options: { json?: boolean; dryRun?: boolean; confirm?: boolean; restart?: boolean }) => {
-    const watchdog = await openWatchdog(io.env);
+    const watchdog = await openWatchdog(io.env, { host: "cli" });
     const result = await watchdog.migration(command, name, { actor: cliActor(io.env), dryRun: options.dryRun, confirm: options.confirm, restart: options.restart });
     io.stdout.write(options.json ? json(result.dryRun ? result.preview : result.outcome) : formatMigration(result));
     if (!result.dryRun && (isMigrationBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
@@ -135,7 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (name: string, options: { tokenFile?: string; json?: boolean }) => {
       const token = options.tokenFile ? await readFile(options.tokenFile, "utf8") : io.stdin ? await io.stdin() : "";
       if (!token.trim()) throw new BadInputError("arguments", ["oidc check-token: no token: paste it on stdin (end with Ctrl-D) or pass --token-file"]);
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const result = await watchdog.checkOidcToken(name, token);
       io.stdout.write(options.json ? json(result) : formatTokenCheck(result));
       code = !result.ok ? EXIT.badInput : result.comparison.matches ? EXIT.ok : EXIT.failed;
@@ -149,7 +149,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--user-id <uuid...>", "CircleCI user ids whose pipelines deploy, to propose OIDC bindings")
     .option("--json", "print the proposals as JSON")
     .action(async (options: { project?: string[]; projectId?: string[]; userId?: string[]; json?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const oidc = options.projectId && options.userId ? { projectIds: options.projectId, userIds: options.userId } : undefined;
       const report = await watchdog.discover({ projects: options.project, oidc });
       io.stdout.write(options.json ? json(report) : report.yaml);
@@ -161,7 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--html <file>", "write the page to this file (default: stdout)")
     .option("--cached", cachedOption)
     .action(async (options: { html?: string; cached?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const page = await watchdog.report(options.cached ? { stored } : {});
       if (options.html) {
         await writeFile(options.html, page);
@@ -176,7 +176,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("how the last cycles went (from the state store) and when the timer runs next")
     .option("--json", "print it as JSON")
     .action(async (options: { json?: boolean }) => {
-      const watchdog = await openWatchdog(io.env);
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
       const view = await watchdog.health();
       io.stdout.write(options.json ? json(view) : `${describeHealth(view)}\n`);
     });

@@ -18,7 +18,7 @@ interface SlackBody {
 
 // Issue 17's organization: 300 app secrets expiring over the next 30 days, 60 old context variables, one Slack
 // channel paced like Slack (1 message/s, 429 + Retry-After) and one generic receiver. The watchdog runs as the
-// timer does (openWatchdog(env).run), with its state in Azure Tables (Azurite) and a clock the test moves.
+// command line does (openWatchdog(env, { host: "cli" }).run: a Function App would refuse the loopback receivers), with its state in Azure Tables (Azurite) and a clock the test moves.
 describe("alert volume on a busy organization", () => {
   // The real time: generic signatures are checked against it (Standard Webhooks allows five minutes of skew).
   const start = new Date();
@@ -28,7 +28,7 @@ describe("alert volume on a busy organization", () => {
   let env: Record<string, string>;
   const run = async (options: { baseline?: boolean } = {}) => {
     sandbox.receiver.clear();
-    const watchdog = await openWatchdog(env, { now: () => clock });
+    const watchdog = await openWatchdog(env, { host: "cli", now: () => clock });
     return watchdog.run({ dryRun: false, actor: "timer", ...options });
   };
   const slack = () => sandbox.receiver.received.filter((h) => h.kind === "slack");

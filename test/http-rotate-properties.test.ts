@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotateHandler } from "../functions/http-rotate.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
+import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { sharedAzurite } from "./support/azurite.js";
 import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 import { authOff, authOn, extraHeaders, principalCases, principalStatus, type PrincipalCase } from "./support/principals.js";
 
@@ -103,7 +104,7 @@ function requestOf(c: Case): HttpRequest {
 }
 
 let sandbox: Sandbox;
-let stateDir: string;
+let storage: string;
 let canaries: string[];
 
 function worldState(): string {
@@ -114,9 +115,10 @@ beforeAll(async () => {
   const world = demoWorld(new Date());
   sandbox = await startSandbox(world);
   const dir = mkdtempSync(join(tmpdir(), "watchdog-http-props-"));
-  stateDir = join(dir, "state");
+  // A Function App keeps its state in AzureWebJobsStorage (never a local file).
+  storage = (await sharedAzurite()).connectionString;
   writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
-  Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: stateDir });
+  Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), AzureWebJobsStorage: storage });
   canaries = secretValuesOf(world, [sandbox.signingSecret, ...webhookUrlsOf(sandbox.env)]);
 });
 afterAll(async () => {
@@ -149,7 +151,7 @@ describe("POST /api/credentials/{name}/rotate with malformed input (property)", 
     // No request changed anything: no write reached an emulator, and the state store holds no audit entry, journal or lease.
     expect(sandbox.log.writes()).toEqual([]);
     expect(worldState()).toBe(before);
-    const state = createLocalStateStore({ dir: stateDir });
+    const state = createAzureStateStore({ connectionString: storage });
     expect(await state.listAudit()).toEqual([]);
     expect([...(await state.list("journal")), ...(await state.list("leases"))]).toEqual([]);
     expect(leakedSecrets(JSON.stringify(answers) + logs.join("\n"), canaries)).toEqual([]);

@@ -127,7 +127,7 @@ describe("a crash after every step of the migration, then the next run", () => {
     const kase = sandbox.addCase("crash-check");
     const clock = new TestClock();
     expect((await migrate(kase.credential, clock)).state).toBe("waiting");
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     sandbox.sandbox.directory.graph.faults.set(graphRouteNames.signInActivities, fail);
     const crashed = await migrate(kase.credential, clock);
     expect(crashed.failure?.step).toBe("check");
@@ -143,7 +143,7 @@ describe("a crash after every step of the migration, then the next run", () => {
     const kase = sandbox.addCase("crash-retire");
     const clock = new TestClock();
     await migrate(kase.credential, clock);
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     sandbox.sandbox.circleci.faults.set("context.envvar.delete", fail);
     const crashed = await migrate(kase.credential, clock);
     expect(crashed.failure?.step).toBe("retire");
@@ -166,7 +166,7 @@ describe("a crash after every step of the migration, then the next run", () => {
     directory.signInReportsAvailable = false;
     try {
       await migrate(kase.credential, clock);
-      clock.advance(8 * DAY);
+      clock.advance(10 * DAY);
       expect((await migrate(kase.credential, clock)).blocked?.kind).toBe("no-evidence");
       sandbox.sandbox.directory.graph.faults.set(graphRouteNames.removePassword, fail);
       const crashed = done(await retireMigration(sandbox.ports(store), kase.credential, { ...sandbox.migrateOptions(clock, { actor: "cli:ops" }), confirm: true }));
@@ -189,7 +189,7 @@ describe("a crash during rollback, then the next rollback", () => {
     const kase = sandbox.addCase("crash-rollback-mint", { users: 2 });
     const clock = new TestClock();
     await migrate(kase.credential, clock);
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     expect((await migrate(kase.credential, clock)).state).toBe("retired");
 
     sandbox.sandbox.directory.graph.faults.set(graphRouteNames.addPassword, fail);
@@ -216,7 +216,7 @@ describe("a crash during rollback, then the next rollback", () => {
     const kase = sandbox.addCase("crash-rollback-fics", { users: 3 });
     const clock = new TestClock();
     await migrate(kase.credential, clock);
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     await migrate(kase.credential, clock);
     sandbox.failAfter(graphRouteNames.ficDelete, 1, fail);
     const crashed = await rollback(kase.credential, clock);

@@ -135,14 +135,14 @@ describe("evidence", () => {
   const since = "2026-03-01T00:00:00Z";
   it("is quiet only after quietDays from the later of the last sign-in and the pipeline change", () => {
     const key = (last: string | null) => ({ keyId: "k", available: true as const, lastSignInDateTime: last });
-    expect(judgeEvidence({ keys: [key("2026-03-10T00:00:00Z")], quietDays: 7, waitingSince: since, now }).kind).toBe("quiet");
-    const recent = judgeEvidence({ keys: [key("2026-03-15T00:00:00Z")], quietDays: 7, waitingSince: since, now });
+    expect(judgeEvidence({ keys: [key("2026-03-10T00:00:00Z")], quietDays: 7, waitingSince: since, now, reportingLagMs: 0 }).kind).toBe("quiet");
+    const recent = judgeEvidence({ keys: [key("2026-03-15T00:00:00Z")], quietDays: 7, waitingSince: since, now, reportingLagMs: 0 });
     expect(recent).toMatchObject({ kind: "waiting", retireEarliestAt: "2026-03-22T00:00:00.000Z" });
     // Never signed in, but the change was published only 2 days ago.
-    expect(judgeEvidence({ keys: [key(null)], quietDays: 7, waitingSince: "2026-03-18T00:00:00Z", now }).kind).toBe("waiting");
+    expect(judgeEvidence({ keys: [key(null)], quietDays: 7, waitingSince: "2026-03-18T00:00:00Z", now, reportingLagMs: 0 }).kind).toBe("waiting");
     // The latest of several passwords counts.
-    expect(judgeEvidence({ keys: [key("2026-03-01T00:00:00Z"), key("2026-03-19T00:00:00Z")], quietDays: 7, waitingSince: since, now }).kind).toBe("waiting");
-    expect(judgeEvidence({ keys: [key(null), { keyId: "x", available: false, reason: "403" }], quietDays: 7, waitingSince: since, now }).kind).toBe("unavailable");
+    expect(judgeEvidence({ keys: [key("2026-03-01T00:00:00Z"), key("2026-03-19T00:00:00Z")], quietDays: 7, waitingSince: since, now, reportingLagMs: 0 }).kind).toBe("waiting");
+    expect(judgeEvidence({ keys: [key(null), { keyId: "x", available: false, reason: "403" }], quietDays: 7, waitingSince: since, now, reportingLagMs: 0 }).kind).toBe("unavailable");
   });
 });
 
@@ -206,8 +206,24 @@ describe("journal, next action, status and alerts", () => {
     expect(describeMigration(null, "deploy").status).toBe("not-started");
   });
 
+  it("reads every ISO 8601 form Graph sends, counts quiet days only up to now minus the report's lag, and never calls an unreadable time quiet", () => {
+    const key = (last: string | null) => ({ keyId: "k", available: true as const, lastSignInDateTime: last });
+    const since = "2026-03-01T00:00:00Z";
+    const now = new Date("2026-03-20T00:00:00Z");
+    // The same instant, 2026-03-19T08:00:00Z, as Graph may write it: each is a sign-in 16 hours ago.
+    for (const written of ["2026-03-19T00:00:00-8:00", "2026-03-19T00:00:00-08:00", "2026-03-19T08:00:00Z", "2026-03-19T08:00:00.1234567Z", "2026-03-19T09:00:00+0100"]) {
+      expect(judgeEvidence({ keys: [key(written)], quietDays: 1, waitingSince: since, now, reportingLagMs: 0 }), written).toMatchObject({ kind: "waiting", lastSignInDateTime: expect.stringMatching(/^2026-03-19T08:00:00\.\d{3}Z$/) });
+    }
+    for (const unreadable of ["2026-03-19T08:00:00", "2026-03-19", "19/03/2026 08:00", "2026-02-30T08:00:00Z", "2026-03-19T08:00:00.12345678Z", "2026-03-19T08:00:00+15:00"]) {
+      expect(judgeEvidence({ keys: [key(unreadable)], quietDays: 1, waitingSince: since, now, reportingLagMs: 0 }).kind, unreadable).toBe("unavailable");
+    }
+    // Quiet for 2 days by the report; with a 48-hour lag only 0 of them count.
+    expect(judgeEvidence({ keys: [key("2026-03-18T00:00:00Z")], quietDays: 1, waitingSince: since, now, reportingLagMs: 0 }).kind).toBe("quiet");
+    expect(judgeEvidence({ keys: [key("2026-03-18T00:00:00Z")], quietDays: 1, waitingSince: since, now, reportingLagMs: 48 * 3_600_000 })).toMatchObject({ kind: "waiting", retireEarliestAt: "2026-03-21T00:00:00.000Z" });
+  });
+
   it("without evidence (403) the verdict still says when the quiet period since the pipeline change ends", () => {
-    const verdict = judgeEvidence({ keys: [{ keyId: "k", available: false, reason: "403" }], quietDays: 7, waitingSince: at, now: new Date(Date.parse(at) + DAY) });
+    const verdict = judgeEvidence({ keys: [{ keyId: "k", available: false, reason: "403" }], quietDays: 7, waitingSince: at, now: new Date(Date.parse(at) + DAY), reportingLagMs: 0 });
     expect(verdict).toMatchObject({ kind: "unavailable", periodEndsAt: "2026-03-08T00:00:00.000Z" });
   });
 });

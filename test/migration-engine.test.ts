@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { demoIds } from "../sandbox/world/demo.js";
 import { circleciIssuer, parseMigrationJournal, type MigrationJournal } from "../shared/domain/migration/index.js";
@@ -84,7 +84,7 @@ describe("migration of the demo world's terraform credential, end to end", () =>
 
     // The dry run says what would happen and changes nothing.
     sandbox.sandbox.log.clear();
-    const preview = await previewMigration(sandbox.ports(store), credential, { orgId: sandbox.orgId, tenantId: sandbox.tenantId, now: clock.now(), snapshotComplete: true });
+    const preview = await previewMigration(sandbox.ports(store), credential, { orgId: sandbox.orgId, tenantId: sandbox.tenantId, now: clock.now(), snapshotComplete: true, signInReportingLagMs: 0 });
     outputs.push(preview);
     expect(preview.problem).toBeUndefined();
     expect(preview.federation).toMatchObject({ keep: 0, foreign: 0, total: 2, limit: 20 });
@@ -133,8 +133,8 @@ describe("migration of the demo world's terraform credential, end to end", () =>
     expect((await migrate(credential, clock)).state).toBe("waiting");
     expect(app.passwordCredentials.map((p) => p.keyId)).toContain(secret.keyId);
 
-    // Quiet for the whole period, but the inventory was incomplete: nothing is removed.
-    clock.advance(2 * DAY);
+    // Quiet for the whole period and the sign-in report's 48-hour lag, but the inventory was incomplete: nothing is removed.
+    clock.advance(4 * DAY);
     const incomplete = await migrate(credential, clock, { snapshotComplete: false });
     expect(incomplete.state).toBe("waiting");
     expect(incomplete.note).toContain("incomplete");
@@ -377,12 +377,68 @@ describe("evidence", () => {
   });
 });
 
+describe("sign-in evidence as Graph writes it (late, offsets, one object or a collection)", () => {
+  const HOUR = 3_600_000;
+  const report = () => sandbox.sandbox.directory.state.signInReport;
+  afterEach(() => Object.assign(report(), { timestamps: "utc", shape: "collection" }));
+
+  /** Migrated, and the quiet period since the pipeline change (plus the report's lag) long past: only the evidence decides. */
+  async function quietLongAgo(name: string, quietDays: number): Promise<{ kase: MigrationCase; clock: TestClock }> {
+    const kase = sandbox.addCase(name, { retireAfterQuietDays: quietDays });
+    const clock = new TestClock();
+    expect((await migrate(kase.credential, clock)).state).toBe("waiting");
+    clock.advance((quietDays + 5) * DAY);
+    return { kase, clock };
+  }
+
+  const kept = (kase: MigrationCase) => {
+    expect(sandbox.value(kase, kase.variable)).toBe(kase.secret.value);
+    expect(sandbox.passwords(kase).map((p) => p.keyId)).toContain(kase.secret.keyId);
+  };
+
+  for (const shape of ["collection", "object"] as const) {
+    it(`a sign-in an hour ago written with an offset (-8:00, answered as a ${shape}) keeps the secret`, async () => {
+      const { kase, clock } = await quietLongAgo(`offset-${shape}`, 1);
+      const signedInAt = new Date(Math.floor((clock.now().getTime() - HOUR) / 1000) * 1000);
+      sandbox.sandbox.directory.state.recordSignIn(kase.app.appId, kase.secret.keyId, signedInAt);
+      Object.assign(report(), { timestamps: "offset", shape });
+      const outcome = await retire(kase.credential, clock, false);
+      expect(outcome.state).toBe("waiting");
+      expect(outcome.status.lastSignInDateTime).toBe(signedInAt.toISOString());
+      kept(kase);
+    });
+  }
+
+  it("a sign-in inside the report's lag (25 hours ago, quiet period 1 day, lag 48 hours) keeps the secret until the lag has passed", async () => {
+    const { kase, clock } = await quietLongAgo("inside-lag", 1);
+    sandbox.sandbox.directory.state.recordSignIn(kase.app.appId, kase.secret.keyId, new Date(clock.now().getTime() - 25 * HOUR));
+    const outcome = await retire(kase.credential, clock, false);
+    expect(outcome.state).toBe("waiting");
+    expect((await journalOf(kase.name)).evidence).toMatchObject({ verdict: "waiting", retireEarliestAt: new Date(clock.now().getTime() - 25 * HOUR + DAY + 48 * HOUR).toISOString() });
+    kept(kase);
+    // Once one day of quiet is older than the lag, the evidence is complete: retired.
+    clock.advance(2 * DAY);
+    expect((await retire(kase.credential, clock, false)).state).toBe("retired");
+    expect(sandbox.value(kase, kase.variable)).toBeUndefined();
+  });
+
+  it("a timestamp that is not ISO 8601 makes the evidence unavailable: blocked, never quiet", async () => {
+    const { kase, clock } = await quietLongAgo("unreadable-time", 1);
+    sandbox.sandbox.directory.state.signIns.set(kase.secret.keyId.toLowerCase(), { keyId: kase.secret.keyId, appId: kase.app.appId, lastSignInDateTime: "12/02/2026 09:00:00" });
+    const outcome = await migrate(kase.credential, clock);
+    expect(outcome.state).toBe("waiting");
+    expect(outcome.blocked).toMatchObject({ kind: "no-evidence" });
+    expect(outcome.blocked?.reason).toContain("not an ISO 8601 timestamp");
+    kept(kase);
+  });
+});
+
 describe("rollback", () => {
   it("after retirement: a new secret through Key Vault and CircleCI that Entra accepts, the watchdog's FICs removed, and migrate leaves it alone until a restart", async () => {
     const kase = sandbox.addCase("rollback-retired", { users: 2 });
     const clock = new TestClock();
     await migrate(kase.credential, clock);
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     expect((await migrate(kase.credential, clock)).state).toBe("retired");
     expect(sandbox.value(kase, kase.variable)).toBeUndefined();
 
@@ -420,7 +476,7 @@ describe("rollback", () => {
     const kase = sandbox.addCase("rollback-after-policy");
     const clock = new TestClock();
     await migrate(kase.credential, clock);
-    clock.advance(8 * DAY);
+    clock.advance(10 * DAY);
     expect((await migrate(kase.credential, clock)).state).toBe("retired");
     const { oidc: _oidc, ...rest } = kase.credential;
     const rotate = credentialSchema.parse({ ...rest, action: "rotate", rotation: { validityDays: 30, rotateBeforeDays: 10 } });

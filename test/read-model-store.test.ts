@@ -70,7 +70,7 @@ const readLargeWorld = async () => {
     for (const name of identitySettings) delete process.env[name];
     Object.assign(process.env, { IDENTITY_ENDPOINT: sandbox.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: sandbox.env.IDENTITY_HEADER });
     const policy = policyOf(large.policyYaml);
-    const adapters = buildAdapters(readSettings({ ...sandbox.env, WATCHDOG_STATE_DIR: "/nonexistent-unused" }), { vault: true });
+    const adapters = buildAdapters(readSettings({ ...sandbox.env, WATCHDOG_STATE_DIR: "/nonexistent-unused" }), { vault: true }, "cli");
     const snapshot = await takeInventory(adapters, policy, { now });
     largeRead = { snapshot, plan: buildPlan(snapshot, policy, now, { vaultConfigured: true }) };
     canaries = secretValuesOf(large.world, [sandbox.signingSecret]);

@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportHandler, reportRegistration } from "../functions/http-report.js";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
+import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { sharedAzurite } from "./support/azurite.js";
 import { reportHeaderPolicy } from "../shared/report/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
@@ -58,8 +59,10 @@ describe("GET /api/report over the demo world", () => {
     const policy = join(dir, "watchdog.policy.yaml");
     await writeFile(policy, demoPolicyYaml);
     // The handler reads process.env, as in a Function App; DefaultAzureCredential reads IDENTITY_ENDPOINT there too.
-    Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: policy, WATCHDOG_STATE_DIR: join(dir, "state") });
-    const state = createLocalStateStore({ dir: join(dir, "state") });
+    // A Function App keeps its state in AzureWebJobsStorage (never a local file).
+    const storage = (await sharedAzurite()).connectionString;
+    Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: policy, AzureWebJobsStorage: storage });
+    const state = createAzureStateStore({ connectionString: storage });
     await state.appendAudit({ at: new Date(now.getTime() - 7_200_000).toISOString(), event: "alert.sent", actor: "timer", subject: "staging-deploy", details: { webhook: "ops", threshold: 7 } });
     await state.appendAudit({ at: new Date(now.getTime() - 3_600_000).toISOString(), event: "rotation.minted", actor: "cli:alice", subject: "prod-deploy", details: { rotationId: "r-20260301" } });
     response = await callReport();

@@ -38,7 +38,7 @@ describe("inventory of a generated world under rate limits", () => {
 
     const parsed = parsePolicy(generated.policyYaml, { filename: "scale.policy.yaml", env: {} });
     if (!parsed.ok) throw new Error(`generated policy refused: ${JSON.stringify(parsed.errors)}`);
-    const adapters = buildAdapters(readSettings({ ...sandbox.env, WATCHDOG_STATE_DIR: stateDir }), { vault: true });
+    const adapters = buildAdapters(readSettings({ ...sandbox.env, WATCHDOG_STATE_DIR: stateDir }), { vault: true }, "cli");
     snapshot = await takeInventory(adapters, parsed.policy, { now });
   }, 60_000);
 

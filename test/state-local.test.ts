@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { appendFile, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -158,5 +159,51 @@ describe("local state store", () => {
       { code: 0, stderr: "" },
     ]);
     expect((await store.get<{ n: number }>("ledger", "counter"))?.value.n).toBe(2 * increments);
+  }, 60_000);
+
+  it("a writer stalled past the stale-lock time never overwrites what the writer that took its lock over wrote", async () => {
+    // A large file (20 records of 30 kB): a good share of each write lies between reading it and renaming the new one into place.
+    const staleLockMs = 2_000;
+    const taker = createLocalStateStore({ dir, staleLockMs });
+    for (const table of ["journal", "ledger"] as const) {
+      const lock = join(dir, `${table}.json.lock`);
+      const writer = child(dir, `
+        const stalled = createLocalStateStore({ dir: process.argv[1], staleLockMs: ${staleLockMs} });
+        const filler = "x".repeat(30_000);
+        for (let i = 0; i < 20; i++) await stalled.put("${table}", "filler-" + i, { filler });
+        for (let n = 1; ; n++) {
+          try {
+            await stalled.put("${table}", "stalled", { n, filler });
+          } catch (error) {
+            process.stdout.write("refused " + error.message + "\\n");
+            process.exit(0);
+          }
+          process.stdout.write(n + "\\n");
+        }
+      `);
+      let output = "";
+      writer.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const exited = finished(writer);
+      // Stop the writer while it holds the table's lock: a stall (GC pause, swapped out, suspended VM).
+      let stopped = false;
+      while (!stopped && writer.exitCode === null) {
+        await sleep(Math.random() * 30);
+        if (!existsSync(lock) || output === "") continue;
+        writer.kill("SIGSTOP");
+        if (existsSync(lock)) stopped = true;
+        else writer.kill("SIGCONT");
+      }
+      expect(stopped).toBe(true);
+      const before = output;
+      // The lock goes stale; this writer takes it over and writes a record of its own.
+      await taker.put(table, "taker", { wrote: true });
+      writer.kill("SIGCONT");
+      while (output === before && writer.exitCode === null) await sleep(10);
+      writer.kill("SIGKILL");
+      expect((await exited).stderr).toBe("");
+
+      // The record written under the taken-over lock survives the stalled writer's resumed write.
+      expect((await createLocalStateStore({ dir }).get(table, "taker"))?.value).toEqual({ wrote: true });
+    }
   }, 60_000);
 });

@@ -65,5 +65,10 @@ describe("storage connection strings", () => {
       }),
     ).toEqual({ tableServiceUri: "https://t.example", queueServiceUri: "https://q.example" });
     expect(() => identityStorageEndpoints({ AzureWebJobsStorage__accountName: "Not_Valid" })).toThrow(/AzureWebJobsStorage__accountName/);
+    // A table endpoint alone is enough (no queue: no fan-out); none is ever guessed from another service's URI.
+    expect(identityStorageEndpoints({ AzureWebJobsStorage__tableServiceUri: "https://t.example" })).toEqual({ tableServiceUri: "https://t.example" });
+    expect(() =>
+      identityStorageEndpoints({ AzureWebJobsStorage__blobServiceUri: "https://acme.blob.core.windows.net", AzureWebJobsStorage__queueServiceUri: "https://q.example" }),
+    ).toThrow(/AzureWebJobsStorage__tableServiceUri: required with AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__queueServiceUri/);
   });
 });

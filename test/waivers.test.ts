@@ -88,7 +88,7 @@ waivers:
     by: someone
 `;
   const usePolicy = (extra: string) => writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml + extra);
-  const watchdog = () => openWatchdog(env, { now: () => clock });
+  const watchdog = () => openWatchdog(env, { host: "cli", now: () => clock });
   const beforeWaiver = new Set<string>();
 
   beforeAll(async () => {

@@ -55,7 +55,7 @@ export function benchPolicy(yaml: string): Policy {
  * composition root (DefaultAzureCredential on the managed identity endpoint), then takeInventory.
  */
 export async function projectInventory(env: Record<string, string | undefined>, policy: Policy, now: Date): Promise<InventoryOutcome> {
-  const adapters = buildAdapters(readSettings(env), { vault: true });
+  const adapters = buildAdapters(readSettings(env), { vault: true }, "cli");
   const snapshot = await takeInventory(adapters, policy, { now });
   return {
     found: count(snapshot.circleci.variables, snapshot.entra.apps, snapshot.keyVault?.secrets ?? []),

@@ -41,14 +41,14 @@ export async function benchStoredReads(sandbox: SandboxProcess, env: Record<stri
     served.push({ label, wallMs, cpuMs, requests: apiNames.reduce((n, api) => n + traffic[api].requests, 0), bytes: Buffer.byteLength(text) });
   };
 
-  await serve("live inventory (?refresh=true)", async () => storedPlanAnswer(await (await openWatchdog(settings)).stored(["plan"], { refresh: true, actor: "bench" })));
+  await serve("live inventory (?refresh=true)", async () => storedPlanAnswer(await (await openWatchdog(settings, { host: "cli" })).stored(["plan"], { refresh: true, actor: "bench" })));
   const store = createLocalStateStore({ dir: settings.WATCHDOG_STATE_DIR });
   await serve("stored read, decoded (new instance)", async () => {
     const loaded = await loadRead(store, ["plan"]);
     if (loaded.kind !== "found") throw new Error(`the stored read is not readable: ${loaded.kind === "unreadable" ? loaded.problem : "nothing stored"}`);
     return storedPlanAnswer(loaded.read);
   });
-  await serve("stored read, this instance's memo", async () => storedPlanAnswer(await (await openWatchdog(settings)).stored(["plan"], { refresh: false, actor: "bench" })));
+  await serve("stored read, this instance's memo", async () => storedPlanAnswer(await (await openWatchdog(settings, { host: "cli" })).stored(["plan"], { refresh: false, actor: "bench" })));
 
   const pointer = await store.get<{ parts: Record<string, { bytes: number; chunks: number }> }>("reads", "latest");
   return { stored: { parts: pointer?.value.parts ?? {} }, served };

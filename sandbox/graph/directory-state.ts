@@ -66,6 +66,20 @@ export interface DirectorySignIn {
   lastSignInDateTime: string;
 }
 
+/**
+ * How the sign-in activity report writes its answer. Graph's documentation shows both shapes and both
+ * spellings (microsoft-graph-docs-contrib, api-reference/beta/api/appcredentialsigninactivity-get.md,
+ * "Example 2: Get an appCredentialSignInActivity for a credential by keyId", answers one object for a
+ * `$filter=keyId eq '…'` request, with `"lastSignInDateTime": "2021-04-01T00:00:00-8:00"`; the list call,
+ * reportroot-list-appcredentialsigninactivities.md, answers a `value` collection), so tests run each.
+ */
+export interface SignInReportStyle {
+  /** "utc": `2026-12-03T10:00:00.000Z`; "offset": the same instant at UTC-8 written as the docs do, `2026-12-03T02:00:00-8:00`. */
+  timestamps: "utc" | "offset";
+  /** "collection": `{ value: [...] }`; "object": the first matching activity alone. */
+  shape: "collection" | "object";
+}
+
 export interface ManagedIdentity {
   clientId: string;
   principalId: string;
@@ -96,6 +110,8 @@ export class DirectoryState {
   readonly servicePrincipalSignIns: DirectoryServicePrincipalSignIn[] = [];
   /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
   signInReportsAvailable: boolean;
+  /** How the sign-in report answers; tests switch it. */
+  signInReport: SignInReportStyle = { timestamps: "utc", shape: "collection" };
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
   now: () => Date;
 

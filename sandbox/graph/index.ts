@@ -7,6 +7,7 @@ export {
   type DirectoryPassword,
   type DirectoryServicePrincipalSignIn,
   type DirectorySignIn,
+  type SignInReportStyle,
   type ManagedIdentity,
 } from "./directory-state.js";
 export { graphRouteNames, type GraphRouteName } from "./route-names.js";

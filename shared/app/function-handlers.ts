@@ -7,7 +7,11 @@
  * entry would give each its own BadInputError and UnknownCredentialError classes, and `instanceof` across
  * them would fail.
  */
-export { openWatchdog, UnknownCredentialError } from "./watchdog.js";
+import { openWatchdog as openWatchdogFor, type WatchdogOptions } from "./watchdog.js";
+export { UnknownCredentialError } from "./watchdog.js";
+
+/** The app as every function entry (timer, HTTP, queue) builds it: for Azure Functions, whatever the environment says. */
+export const openWatchdog = (env: Record<string, string | undefined>, options: Omit<WatchdogOptions, "host"> = {}) => openWatchdogFor(env, { ...options, host: "functions" });
 export { errorResponse, problem } from "./http-errors.js";
 export { checkReadRequest } from "./read-request.js";
 export { storedInventoryAnswer, storedPlanAnswer } from "./read-model.js";

@@ -21,6 +21,8 @@ export interface Settings {
   reportUrl?: string;
   /** A refresh asked within this many seconds of the stored read's takenAt answers from it. */
   refreshMinIntervalSeconds: number;
+  /** WATCHDOG_SIGNIN_REPORTING_LAG_HOURS: how late Graph's sign-in report may be; quiet days count only up to now minus this. */
+  signInReportingLagHours: number;
 }
 
 export class SettingsError extends BadInputError {
@@ -54,10 +56,14 @@ const envSchema = z.object({
   WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
   WATCHDOG_REPORT_URL: optional(z.string().url("expected a URL").refine((u) => u.startsWith("https://"), "expected an https:// URL")),
   WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS: optional(z.coerce.number().int("expected a whole number of seconds").min(0, "expected 0 or more")),
+  WATCHDOG_SIGNIN_REPORTING_LAG_HOURS: optional(z.coerce.number().int("expected a whole number of hours").min(0, "expected 0 or more").max(24 * 30, "expected at most 720 (30 days)")),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
 export const settingNames: readonly string[] = Object.keys(envSchema.shape);
+
+/** Microsoft documents the sign-in activity reports as arriving late: hours, at times a day or more. */
+export const defaultSignInReportingLagHours = 48;
 
 /**
  * Parses settings from an environment. Errors name the setting and never echo its value (a token or
@@ -89,6 +95,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     fanOutAbove: e.WATCHDOG_FANOUT_THRESHOLD ?? 10,
     ...(e.WATCHDOG_REPORT_URL ? { reportUrl: e.WATCHDOG_REPORT_URL } : {}),
     refreshMinIntervalSeconds: e.WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS ?? 300,
+    signInReportingLagHours: e.WATCHDOG_SIGNIN_REPORTING_LAG_HOURS ?? defaultSignInReportingLagHours,
   };
 }
 

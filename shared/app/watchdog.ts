@@ -20,12 +20,13 @@ import { discover, type DiscoveryReport } from "../engine/discover/index.js";
 import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
+import { HOUR_MS } from "../domain/time.js";
 import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
 import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
-import { buildAdapters, type Adapters } from "./compose.js";
+import { buildAdapters, type Adapters, type WatchdogHost } from "./compose.js";
 import { loadPolicy } from "./load-policy.js";
 import { readSettings, type Settings } from "./settings.js";
 import { assembleRead, serveRead, type ReadModelDependencies, type ReadPart, type ServedRead } from "../engine/read-model/index.js";
@@ -35,6 +36,8 @@ import { instanceReads, readModelHolder } from "./read-model.js";
 export type { HealthView };
 
 export interface WatchdogOptions {
+  /** Which entry point builds the app: it decides where state may live and where alerts may go (compose.ts). */
+  host: WatchdogHost;
   /** Clock; the domain never reads one itself. */
   now?: () => Date;
   /** The watchdog's own Azure identity; DefaultAzureCredential unless given. */
@@ -103,12 +106,12 @@ export class UnknownCredentialError extends BadInputError {
  * The composition root: settings -> policy -> adapters -> engine. Bad settings or policy throw a
  * BadInputError here, before any adapter has made a request.
  */
-export async function openWatchdog(env: Record<string, string | undefined>, options: WatchdogOptions = {}): Promise<Watchdog> {
+export async function openWatchdog(env: Record<string, string | undefined>, options: WatchdogOptions): Promise<Watchdog> {
   const settings = readSettings(env);
   const now = options.now ?? (() => new Date());
   const policy = await loadPolicy(settings.policyPath, env, { now: now(), endedWaivers: "allow" });
   const needsVault = policy.credentials.some((c) => c.action === "rotate");
-  const adapters = buildAdapters(settings, { vault: needsVault }, options.credential);
+  const adapters = buildAdapters(settings, { vault: needsVault }, options.host, options.credential);
 
   const inventory: Watchdog["inventory"] = (opts = {}) =>
     takeInventory(adapters, policy, { now: now(), onProgress: opts.onProgress });
@@ -153,7 +156,20 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       return livePlan(await inventory(opts));
     },
     stored,
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl, readMemo: instanceReads(settings).memo }, { ...opts, now }),
+    run: (opts) =>
+      runCycle(
+        {
+          adapters,
+          policy,
+          tenantId: settings.tenantId!,
+          orgId: settings.circleci.orgId!,
+          fanOutAbove: settings.fanOutAbove,
+          reportUrl: settings.reportUrl,
+          readMemo: instanceReads(settings).memo,
+          signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
+        },
+        { ...opts, now },
+      ),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
@@ -190,16 +206,17 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
         throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
       }
       const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor };
+      const signInReportingLagMs = settings.signInReportingLagHours * HOUR_MS;
       if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
       // Retiring removes things: only on a complete inventory, as in the cycle.
       const snapshotComplete = isComplete(await inventory());
       if (opts.dryRun) {
-        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, restart: opts.restart, confirm: opts.confirm }) };
+        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, signInReportingLagMs, restart: opts.restart, confirm: opts.confirm }) };
       }
       const outcome =
         command === "retire"
-          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, confirm: opts.confirm === true })
-          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, restart: opts.restart });
+          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, confirm: opts.confirm === true })
+          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, restart: opts.restart });
       return { dryRun: false, outcome };
     },
     async checkOidcToken(name, token) {
@@ -223,7 +240,7 @@ export type WaiverCheck = { checked: true; waivers: WaiverStatus[] } | { checked
 export async function checkPolicyFile(
   env: Record<string, string | undefined>,
   file?: string,
-  options: WatchdogOptions = {},
+  options: Omit<WatchdogOptions, "host"> = {},
 ): Promise<{ file: string; policy: Policy; waivers?: WaiverCheck }> {
   const settings = readSettings(env);
   const path = file ?? settings.policyPath;
@@ -232,7 +249,8 @@ export async function checkPolicyFile(
   if (policy.waivers.length === 0) return { file: path, policy };
   let adapters: Adapters;
   try {
-    adapters = buildAdapters(settings, { vault: false }, options.credential);
+    // check-policy is a command-line command.
+    adapters = buildAdapters(settings, { vault: false }, "cli", options.credential);
   } catch (error) {
     return { file: path, policy, waivers: { checked: false, reason: error instanceof BadInputError ? error.issues.map((i) => i.split(":")[0]).join(", ") + " not set" : String(error) } };
   }

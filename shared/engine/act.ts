@@ -13,6 +13,8 @@ export interface ActOptions {
   actor: string;
   /** More rotations than this in one cycle go to the rotation-jobs queue (when there is one) instead of running inline. */
   fanOutAbove: number;
+  /** See MigrateOptions.signInReportingLagMs. */
+  signInReportingLagMs: number;
 }
 
 export interface ActResult {
@@ -116,6 +118,7 @@ async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options
         now: options.now,
         actor: options.actor,
         snapshotComplete: plan.complete,
+        signInReportingLagMs: options.signInReportingLagMs,
       }),
     );
   }

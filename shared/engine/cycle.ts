@@ -63,6 +63,8 @@ export interface CycleDependencies {
   reportUrl?: string;
   /** This instance's memo of the stored read: readers in this instance are then served without decoding it again. */
   readMemo?: ReadMemo;
+  /** See MigrateOptions.signInReportingLagMs. */
+  signInReportingLagMs: number;
 }
 
 export interface CycleOptions {
@@ -152,7 +154,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   if (options.dryRun) return report;
 
   try {
-    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, orgId: deps.orgId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove });
+    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, orgId: deps.orgId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove, signInReportingLagMs: deps.signInReportingLagMs });
     report.rotations = acted.rotations;
     report.migrations = acted.migrations;
     report.enqueued = acted.enqueued;

@@ -21,6 +21,8 @@ import { createGraphDirectory } from "../../shared/adapters/graph/index.js";
 import { createKeyVault } from "../../shared/adapters/keyvault/index.js";
 import { createHeartbeat, createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
 import { credentialSchema, type OidcCredential } from "../../shared/domain/policy/index.js";
+import { HOUR_MS } from "../../shared/domain/time.js";
+import { defaultSignInReportingLagHours } from "../../shared/app/settings.js";
 import type { WatchdogPorts } from "../../shared/ports/index.js";
 import type { StateStore } from "../../shared/ports/state-store.js";
 import type { MigrateOptions } from "../../shared/engine/migration/index.js";
@@ -114,7 +116,8 @@ export class MigrationSandbox {
   }
 
   migrateOptions(clock: TestClock, extra: Partial<MigrateOptions> = {}): MigrateOptions {
-    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, ...extra };
+    const signInReportingLagMs = defaultSignInReportingLagHours * HOUR_MS;
+    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, signInReportingLagMs, ...extra };
   }
 
   /** An app with the secret's password, the CircleCI place holding its value, and the policy credential (parsed as the policy file would be). */

@@ -21,7 +21,7 @@ interface ChildInput {
 async function main(): Promise<void> {
   const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput;
   const settings = readSettings(process.env);
-  const ports = buildAdapters(settings, { vault: true });
+  const ports = buildAdapters(settings, { vault: true }, "cli");
   const outcome = await rotateCredential(ports, input.credential, {
     tenantId: settings.tenantId ?? "",
     now: () => new Date(input.now),

@@ -6,8 +6,21 @@ import { parseFilter, UnsupportedFilterError } from "../odata-filter.js";
 import { graphRouteNames } from "../route-names.js";
 import type { WireObject } from "../wire.js";
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** An ISO instant as the documentation's examples write it: local time at UTC-8, offset without its leading zero. */
+function withDocumentedOffset(iso: string): string {
+  const ms = Date.parse(iso);
+  // Anything a test stored that is not a timestamp goes out as it is: the emulator never repairs data.
+  if (Number.isNaN(ms)) return iso;
+  const local = new Date(ms - 8 * 3_600_000);
+  const date = `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+  return `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}-8:00`;
+}
+
 /** One appCredentialSignInActivity per credential with a recorded sign-in (beta, Entra ID P1/P2). */
 function activities(state: DirectoryState): WireObject[] {
+  const written = (at: string) => (state.signInReport.timestamps === "offset" ? withDocumentedOffset(at) : at);
   return [...state.signIns.values()].map((signIn) => {
     const app = state.appByAppId(signIn.appId);
     const password = app?.passwordCredentials.find((p) => p.keyId.toLowerCase() === signIn.keyId.toLowerCase());
@@ -23,7 +36,7 @@ function activities(state: DirectoryState): WireObject[] {
       credentialOrigin: "application",
       expirationDateTime: password?.endDateTime ?? null,
       signInActivity: {
-        lastSignInDateTime: signIn.lastSignInDateTime,
+        lastSignInDateTime: written(signIn.lastSignInDateTime),
         lastSignInRequestId: Buffer.from(`${signIn.keyId}|${signIn.lastSignInDateTime}`).toString("hex").slice(0, 32),
       },
     };
@@ -50,6 +63,9 @@ export function reportRoutes(context: GraphContext): Route[] {
             const detail = error instanceof UnsupportedFilterError ? error.message : String(error);
             return graphBadRequest(`Invalid filter clause: ${detail}.`, "BadRequest");
           }
+        }
+        if (context.state.signInReport.shape === "object" && value[0]) {
+          return { status: 200, json: { "@odata.context": contextUrl(req, "reports/appCredentialSignInActivities/$entity"), ...value[0] } };
         }
         return { status: 200, json: { "@odata.context": contextUrl(req, "reports/appCredentialSignInActivities"), value } };
       }),

@@ -10,12 +10,13 @@ import { GraphError } from "./graph-error.js";
 import {
   addedPasswordSchema,
   applicationSchema,
-  credentialSignInActivitySchema,
+  credentialSignInActivityAnswerSchema,
   federatedCredentialSchema,
   pageSchema,
 } from "./graph-schemas.js";
 import { toAppPassword, toEntraApp, toFederatedCredential } from "./map-application.js";
 import { filterEq, segment } from "./odata.js";
+import { latestSignIn } from "./sign-in-activity.js";
 import { resolveGraphSettings, type GraphDirectorySettings, type ResolvedGraphDirectorySettings } from "./settings.js";
 
 const applicationFields = ["id", "appId", "displayName", "tags", "passwordCredentials", "keyCredentials"];
@@ -192,15 +193,15 @@ export class GraphDirectory implements Directory {
 
   async lastSignIn(appId: string, keyId: string): Promise<SignInEvidence> {
     const path = "/reports/appCredentialSignInActivities";
-    let page: { value: z.infer<typeof credentialSignInActivitySchema>[] };
+    let answer: z.infer<typeof credentialSignInActivityAnswerSchema>;
     try {
-      page = await this.call({
+      answer = await this.call({
         operation: "lastSignIn",
         method: "GET",
         path: `/beta${path}`,
         safety: "idempotent",
         send: () => this.client.api(path).version("beta").filter(filterEq("keyId", keyId)).get(),
-        schema: pageSchema(credentialSignInActivitySchema),
+        schema: credentialSignInActivityAnswerSchema,
       });
     } catch (error) {
       // No P1/P2 licence (403), no such report in this cloud (404), or a filter it cannot take (400): unknown, never "unused".
@@ -209,12 +210,7 @@ export class GraphDirectory implements Directory {
       }
       throw error;
     }
-    const latest = page.value
-      .filter((a) => sameId(a.keyId, keyId) && (a.appId === undefined || sameId(a.appId, appId)))
-      .map((a) => a.signInActivity?.lastSignInDateTime ?? null)
-      .filter((d): d is string => d !== null)
-      .sort((a, b) => Date.parse(b) - Date.parse(a))[0];
-    return { available: true, lastSignInDateTime: latest ?? null };
+    return latestSignIn(answer, appId, keyId);
   }
 }
 

@@ -58,3 +58,6 @@ export const credentialSignInActivitySchema = z.object({
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
 }
+
+/** The sign-in activity answer: a collection (list), or one object (the get call's documented "by keyId" example). */
+export const credentialSignInActivityAnswerSchema = z.union([pageSchema(credentialSignInActivitySchema), credentialSignInActivitySchema]);

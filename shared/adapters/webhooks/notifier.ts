@@ -6,6 +6,7 @@ import type { Digest } from "../../domain/alerts/digest.js";
 import { genericBatchBody, genericBody, signedHeaders } from "./generic-payload.js";
 import { postWithRetry, type PostOptions, type WebhookRequest } from "./post.js";
 import { slackDigestMessage } from "./slack-digest.js";
+import { guardedAgents, literalRefusal } from "./destination-guard.js";
 import { slackMessage } from "./slack-payload.js";
 import { teamsDigestMessage } from "./teams-digest.js";
 import { teamsMessage } from "./teams-payload.js";
@@ -19,6 +20,8 @@ const optionsSchema = z
     maxRetryAfterSeconds: z.number().min(0).default(30),
     sleep: z.custom<(ms: number) => Promise<void>>((v) => typeof v === "function", "must be a function").optional(),
     userAgent: z.string().min(1).default("secret-watchdog"),
+    /** false inside a Function App: loopback is the host's own services there, never a receiver. */
+    allowLoopback: z.boolean().default(true),
   })
   .strict();
 
@@ -84,11 +87,14 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
   if (!parsed.success) {
     throw new Error(`createWebhookNotifier options: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
   }
-  const postOptions: PostOptions = { ...parsed.data, sleep: parsed.data.sleep ?? defaultSleep };
+  const destinations = { allowLoopback: parsed.data.allowLoopback };
+  const postOptions: PostOptions = { ...parsed.data, sleep: parsed.data.sleep ?? defaultSleep, agents: guardedAgents(destinations) };
 
   const deliver = async (sink: WebhookSink, build: () => WebhookRequest, sentAt: Date): Promise<DeliveryResult> => {
     const problem = invalidSink(sink);
     if (problem) return { ok: false, error: `${describeSink(sink)}: ${problem}`, retryable: false };
+    const refused = literalRefusal(sink.url, destinations);
+    if (refused) return { ok: false, error: `${describeSink(sink)}: ${refused}`, retryable: false };
     let request: WebhookRequest;
     try {
       request = build();

@@ -3,6 +3,7 @@ import pRetry, { AbortError } from "p-retry";
 import { describeSink, redactUrlParts } from "../../domain/alerts/redact.js";
 import type { DeliveryResult, WebhookSink } from "../../ports/notifier.js";
 import { parseRetryAfter } from "./retry-after.js";
+import { DESTINATION_REFUSED, type GuardedAgents } from "./destination-guard.js";
 
 export interface PostOptions {
   timeoutMs: number;
@@ -14,6 +15,8 @@ export interface PostOptions {
   maxRetryAfterSeconds: number;
   sleep: (ms: number) => Promise<void>;
   userAgent: string;
+  /** Agents whose lookup refuses addresses inside the network (destination-guard.ts). */
+  agents: GuardedAgents;
 }
 
 export interface WebhookRequest {
@@ -35,6 +38,8 @@ function bodyExcerpt(data: unknown, sink: WebhookSink): string {
 function networkReason(error: unknown, sink: WebhookSink, timeoutMs: number): string {
   const axiosError = error as Partial<AxiosError>;
   const code = axiosError.code;
+  // Our own words (destination-guard.ts): the host and the kind of address, never the URL's path.
+  if (code === DESTINATION_REFUSED && error instanceof Error) return redactUrlParts(error.message, sink.url);
   if (code === "ECONNABORTED" || code === "ETIMEDOUT") return `no answer within ${timeoutMs} ms (${code})`;
   if (code) return `request failed (${code})`;
   // Unknown errors may quote the request: never let the URL's path or query through.
@@ -48,6 +53,10 @@ async function postOnce(sink: WebhookSink, request: WebhookRequest, options: Pos
       timeout: options.timeoutMs,
       // A redirect would re-send the alert to a host the policy did not name.
       maxRedirects: 0,
+      // Connect directly, through the guarded lookup: behind a proxy the address checked would not be the one reached.
+      proxy: false,
+      httpAgent: options.agents.httpAgent,
+      httpsAgent: options.agents.httpsAgent,
       validateStatus: () => true,
       responseType: "text",
       // The body was signed as these exact bytes: no re-serialisation.
@@ -65,7 +74,8 @@ async function postOnce(sink: WebhookSink, request: WebhookRequest, options: Pos
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     };
   } catch (error) {
-    return { ok: false, error: `${describeSink(sink)}: ${networkReason(error, sink, options.timeoutMs)}`, retryable: true };
+    const refused = (error as Partial<AxiosError>).code === DESTINATION_REFUSED;
+    return { ok: false, error: `${describeSink(sink)}: ${networkReason(error, sink, options.timeoutMs)}`, retryable: !refused };
   }
 }
 

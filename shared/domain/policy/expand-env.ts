@@ -1,4 +1,5 @@
 import { formatPath, type PathSegment, type PolicyIssue } from "./issue.js";
+import { isSecretField, isSecretSetting } from "./secret-settings.js";
 
 export interface Expansion {
   value: unknown;
@@ -12,10 +13,15 @@ const reference = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{/g;
 
 function expandString(text: string, path: PathSegment[], env: Record<string, string | undefined>, expansion: Expansion): string {
   const problems: string[] = [];
+  const where = formatPath(path);
   const expanded = text.replace(reference, (match: string, name: string | undefined) => {
     if (match === "$${") return "${";
     if (name === undefined) {
       problems.push("malformed environment reference: write ${NAME} (letters, digits, _), or $${ for a literal ${");
+      return match;
+    }
+    if (isSecretSetting(name) && !isSecretField(where)) {
+      problems.push(`\${${name}} is a secret setting: it may be expanded only into a webhook url or signingSecret (or selfWatch.heartbeatUrl), never into a field that plans, reports and alerts show`);
       return match;
     }
     const value = env[name];
@@ -26,7 +32,6 @@ function expandString(text: string, path: PathSegment[], env: Record<string, str
     return value;
   });
   if (problems.length === 0) return expanded;
-  const where = formatPath(path);
   expansion.failedPaths.add(where);
   for (const message of new Set(problems)) expansion.issues.push({ path: where, message });
   return text;
@@ -42,7 +47,10 @@ function walk(node: unknown, path: PathSegment[], env: Record<string, string | u
   return node;
 }
 
-/** Replaces `${NAME}` in every string value (not in keys) with `env.NAME`. An unset variable is an issue at that path. */
+/**
+ * Replaces `${NAME}` in every string value (not in keys) with `env.NAME`. An unset variable is an issue at that
+ * path, and so is a secret setting (isSecretSetting) outside a secret field: the text is then left unexpanded.
+ */
 export function expandEnvironment(document: unknown, env: Record<string, string | undefined>): Expansion {
   const expansion: Expansion = { value: undefined, issues: [], failedPaths: new Set() };
   expansion.value = walk(document, [], env, expansion);

@@ -1,8 +1,6 @@
 import type { RotationPolicy } from "../policy/index.js";
-import { daysLeft, parseInstant } from "../time.js";
+import { daysLeft, HOUR_MS, parseInstant } from "../time.js";
 import type { RotationJournal } from "./journal.js";
-
-const HOUR_MS = 3_600_000;
 
 export interface DecisionContext {
   now: Date;

@@ -1,5 +1,6 @@
 import type { RotationJournal, RotationState, RotationStep } from "./journal.js";
 import { nextAction, type DecisionContext } from "./next-action.js";
+import { HOUR_MS } from "../time.js";
 
 export interface RotationPreview {
   /** The journal's state now ("none": never rotated). */
@@ -12,7 +13,6 @@ export interface RotationPreview {
   note: string;
 }
 
-const HOUR_MS = 3_600_000;
 const forward: Array<{ from: RotationState; step: RotationStep }> = [
   { from: "started", step: "mint" },
   { from: "minted", step: "store" },

@@ -12,8 +12,8 @@ export interface MigrateOptions {
   actor: string;
   /** The cycle's inventory read every source. Retiring needs it. */
   snapshotComplete: boolean;
-  /** How late the sign-in report may be: quiet days count only up to now minus this (default 0). */
-  signInReportingLagMs?: number;
+  /** How late the sign-in report may be (WATCHDOG_SIGNIN_REPORTING_LAG_HOURS): quiet days count only up to now minus this. */
+  signInReportingLagMs: number;
   /** Start again after a rollback (a person asked for it). */
   restart?: boolean;
   /** Ids for new migrations (default: a random UUID). */

@@ -49,7 +49,7 @@ export interface PreviewOptions {
   now: Date;
   snapshotComplete: boolean;
   /** See MigrateOptions.signInReportingLagMs. */
-  signInReportingLagMs?: number;
+  signInReportingLagMs: number;
   restart?: boolean;
   confirm?: boolean;
 }
@@ -69,7 +69,7 @@ async function evidenceLines(ports: WatchdogPorts, journal: MigrationJournal, ke
   }
   const keys: KeyEvidence[] = [];
   for (const keyId of keyIds) keys.push({ keyId, ...(await ports.directory.lastSignIn(journal.app.appId, keyId)) });
-  const verdict = judgeEvidence({ keys, quietDays: journal.oidc.retireAfterQuietDays, waitingSince: journal.waitingSince ?? options.now.toISOString(), now: options.now });
+  const verdict = judgeEvidence({ keys, quietDays: journal.oidc.retireAfterQuietDays, waitingSince: journal.waitingSince ?? options.now.toISOString(), now: options.now, reportingLagMs: options.signInReportingLagMs });
   const retire = `retire: remove ${variable} and client secret ${keyIds.join(", ")}`;
   if (verdict.kind === "unavailable") {
     const reason = `the tenant cannot show sign-in activity (${verdict.reason})`;
@@ -79,7 +79,7 @@ async function evidenceLines(ports: WatchdogPorts, journal: MigrationJournal, ke
   const waived =
     verdict.kind === "waiting" &&
     options.confirm === true &&
-    quietSinceLastSignIn({ lastSignInDateTime: verdict.lastSignInDateTime, quietDays: journal.oidc.retireAfterQuietDays, now: options.now, reportingLagMs: options.signInReportingLagMs ?? 0 });
+    quietSinceLastSignIn({ lastSignInDateTime: verdict.lastSignInDateTime, quietDays: journal.oidc.retireAfterQuietDays, now: options.now, reportingLagMs: options.signInReportingLagMs });
   if (verdict.kind === "waiting" && !waived) return { lines: [`wait until ${verdict.retireEarliestAt}: ${verdict.reason}`] };
   if (waived) return { lines: [options.snapshotComplete ? `${retire} (confirmed: no sign-in for the quiet period; the wait since the pipeline change is waived)` : "wait: the secret is quiet, but the inventory is incomplete"] };
   return { lines: [options.snapshotComplete ? retire : "wait: the secret is quiet, but the inventory is incomplete"] };

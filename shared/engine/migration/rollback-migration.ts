@@ -30,7 +30,7 @@ function bothWays(credential: PolicyCredential, rotation: RollbackOptions["rotat
 export function rollbackMigration(ports: WatchdogPorts, credential: PolicyCredential, options: RollbackOptions): Promise<MigrationOutcome> {
   const as = bothWays(credential, options.rotation);
   if (!as) return Promise.resolve(notMigrated(credential));
-  return withMigrationRun(ports, as.oidc, { ...options, snapshotComplete: false, confirm: false }, async (run) => {
+  return withMigrationRun(ports, as.oidc, { ...options, snapshotComplete: false, confirm: false, signInReportingLagMs: 0 }, async (run) => {
     if (run.handle.journal?.state === "rolled-back") return run.result({ note: `already rolled back at ${run.handle.journal.rolledBackAt ?? run.handle.journal.updatedAt}` });
     // Never migrated: still clean up (FICs left by an earlier journal that is gone) on a journal of its own.
     if (!run.handle.journal) await planMigration(run);

@@ -41,8 +41,8 @@ export async function checkEvidence(run: MigrationRun): Promise<void> {
       const found = await run.read("check", () => run.call("graph", () => run.ports.directory.lastSignIn(app.appId, keyId)));
       keys.push({ keyId, ...found });
     }
-    const quietInput = { quietDays: journal.oidc.retireAfterQuietDays, now: run.options.now(), reportingLagMs: run.options.signInReportingLagMs ?? 0 };
-    const verdict = judgeEvidence({ keys, quietDays: journal.oidc.retireAfterQuietDays, waitingSince, now: run.options.now() });
+    const quietInput = { quietDays: journal.oidc.retireAfterQuietDays, now: run.options.now(), reportingLagMs: run.options.signInReportingLagMs };
+    const verdict = judgeEvidence({ keys, quietDays: journal.oidc.retireAfterQuietDays, waitingSince, now: run.options.now(), reportingLagMs: run.options.signInReportingLagMs });
     if (verdict.kind === "unavailable") {
       const reason = `the tenant cannot show sign-in activity (${verdict.reason}), and the secret is never retired without evidence`;
       evidence = { checkedAt, verdict: "unavailable", lastSignInDateTime: null, reason: inPeriod && !confirm ? `${reason}${confirmLater}` : reason };
@@ -58,7 +58,7 @@ export async function checkEvidence(run: MigrationRun): Promise<void> {
       evidence = { checkedAt, verdict: "waiting", lastSignInDateTime: verdict.lastSignInDateTime, retireEarliestAt: verdict.retireEarliestAt, reason: verdict.reason };
       run.context.checked = { approve: false };
       if (confirm) {
-        const windowEnds = new Date(Date.parse(verdict.lastSignInDateTime ?? checkedAt) + journal.oidc.retireAfterQuietDays * DAY_MS + (run.options.signInReportingLagMs ?? 0)).toISOString();
+        const windowEnds = new Date(Date.parse(verdict.lastSignInDateTime ?? checkedAt) + journal.oidc.retireAfterQuietDays * DAY_MS + run.options.signInReportingLagMs).toISOString();
         run.notes.push(`the confirmation does not override evidence: the secret signed in at ${verdict.lastSignInDateTime ?? "an unknown time"}, inside the quiet period; a confirmation can retire it from ${windowEnds}, the cycle at the earliest ${verdict.retireEarliestAt}`);
       }
     } else {
