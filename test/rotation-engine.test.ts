@@ -4,6 +4,7 @@ import { parseJournal, type RotationJournal } from "../shared/domain/rotation/in
 import { pendingRotations, planRotation, rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // One rotation end to end through the real adapters and the emulators: what a user would check is the
@@ -33,6 +34,7 @@ function rotate(kase: RotationCase, clock: TestClock, extra: { manual?: boolean;
     manual: extra.manual ?? false,
     snapshotComplete: extra.snapshotComplete ?? true,
     testRetry: fastTest,
+    propagation: instantPropagation,
   });
 }
 

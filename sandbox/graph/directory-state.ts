@@ -96,6 +96,8 @@ export class DirectoryState {
   readonly servicePrincipalSignIns: DirectoryServicePrincipalSignIn[] = [];
   /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
   signInReportsAvailable: boolean;
+  /** Passwords removed through Graph, newest last: token replicas that lag behind may still accept them. */
+  readonly removedPasswords: Array<{ appId: string; password: DirectoryPassword; removedAt: number }> = [];
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
   now: () => Date;
 
@@ -162,13 +164,19 @@ export class DirectoryState {
   removePassword(app: DirectoryApp, keyId: string): boolean {
     const index = app.passwordCredentials.findIndex((p) => sameId(p.keyId, keyId));
     if (index < 0) return false;
-    app.passwordCredentials.splice(index, 1);
+    const [removed] = app.passwordCredentials.splice(index, 1);
+    this.removedPasswords.push({ appId: app.appId, password: removed!, removedAt: this.now().getTime() });
     return true;
   }
 
   /** The app's password whose value is `secretText`, whatever its dates. */
   passwordWithValue(app: DirectoryApp, secretText: string): DirectoryPassword | undefined {
     return app.passwordCredentials.find((p) => sameSecret(p.secretText, secretText));
+  }
+
+  /** Removed passwords of the app whose value is `secretText`, newest first. */
+  removedWithValue(app: DirectoryApp, secretText: string): Array<{ appId: string; password: DirectoryPassword; removedAt: number }> {
+    return this.removedPasswords.filter((r) => sameId(r.appId, app.appId) && sameSecret(r.password.secretText, secretText)).reverse();
   }
 
   /** Every password value in the tenant: tests use them as canaries that must never show up in output. */

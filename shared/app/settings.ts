@@ -1,4 +1,5 @@
 import { identityStorageEndpoints, type IdentityStorageEndpoints } from "../adapters/state/azure/index.js";
+import type { PropagationOptions } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
 import { z } from "zod";
 
@@ -21,6 +22,8 @@ export interface Settings {
   reportUrl?: string;
   /** A refresh asked within this many seconds of the stored read's takenAt answers from it. */
   refreshMinIntervalSeconds: number;
+  /** When a new client secret counts as propagated (WATCHDOG_PROPAGATION_*); unset fields take the engine's defaults. */
+  propagation: PropagationOptions;
 }
 
 export class SettingsError extends BadInputError {
@@ -39,6 +42,9 @@ const httpsUrl = z
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
 
+// Fractions allowed (0.05 = 50 ms), at most an hour: a rotation waits this long inline.
+const seconds = z.coerce.number("expected a number of seconds").min(0, "expected 0 or more").max(3600, "expected at most 3600 seconds");
+
 const envSchema = z.object({
   CIRCLECI_TOKEN: optional(z.string().min(1)),
   CIRCLECI_ORG_ID: optional(uuid),
@@ -54,6 +60,9 @@ const envSchema = z.object({
   WATCHDOG_FANOUT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(0, "expected 0 or more")),
   WATCHDOG_REPORT_URL: optional(z.string().url("expected a URL").refine((u) => u.startsWith("https://"), "expected an https:// URL")),
   WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS: optional(z.coerce.number().int("expected a whole number of seconds").min(0, "expected 0 or more")),
+  WATCHDOG_PROPAGATION_CONFIRMATIONS: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(20, "expected at most 20")),
+  WATCHDOG_PROPAGATION_SPACING_SECONDS: optional(seconds),
+  WATCHDOG_PROPAGATION_SETTLE_SECONDS: optional(seconds),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -89,6 +98,11 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     fanOutAbove: e.WATCHDOG_FANOUT_THRESHOLD ?? 10,
     ...(e.WATCHDOG_REPORT_URL ? { reportUrl: e.WATCHDOG_REPORT_URL } : {}),
     refreshMinIntervalSeconds: e.WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS ?? 300,
+    propagation: {
+      ...(e.WATCHDOG_PROPAGATION_CONFIRMATIONS !== undefined ? { confirmations: e.WATCHDOG_PROPAGATION_CONFIRMATIONS } : {}),
+      ...(e.WATCHDOG_PROPAGATION_SPACING_SECONDS !== undefined ? { spacingMs: Math.round(e.WATCHDOG_PROPAGATION_SPACING_SECONDS * 1000) } : {}),
+      ...(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS !== undefined ? { settleMs: Math.round(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS * 1000) } : {}),
+    },
   };
 }
 

@@ -153,7 +153,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       return livePlan(await inventory(opts));
     },
     stored,
-    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl, readMemo: instanceReads(settings).memo }, { ...opts, now }),
+    run: (opts) => runCycle({ adapters, policy, tenantId: settings.tenantId!, orgId: settings.circleci.orgId!, fanOutAbove: settings.fanOutAbove, reportUrl: settings.reportUrl, readMemo: instanceReads(settings).memo, propagation: settings.propagation }, { ...opts, now }),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
@@ -170,6 +170,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
         manual,
         snapshotComplete,
         appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
+        propagation: settings.propagation,
       });
       return { dryRun: false, outcome };
     },
@@ -189,7 +190,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (credential.action !== "oidc" && !(command === "rollback" && credential.action === "rotate")) {
         throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
       }
-      const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor };
+      const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor, propagation: settings.propagation };
       if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
       // Retiring removes things: only on a complete inventory, as in the cycle.
       const snapshotComplete = isComplete(await inventory());

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { Plan } from "../domain/finding.js";
 import { otherCredentialsOfApp, type PolicyCredential, type Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
-import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
+import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type PropagationOptions, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
 import { migrateCredential, migrationChangedTheWorld, type MigrationOutcome } from "./migration/index.js";
 
 export interface ActOptions {
@@ -13,6 +13,8 @@ export interface ActOptions {
   actor: string;
   /** More rotations than this in one cycle go to the rotation-jobs queue (when there is one) instead of running inline. */
   fanOutAbove: number;
+  /** When a new secret counts as propagated (defaults: the rotation engine's). */
+  propagation?: PropagationOptions;
 }
 
 export interface ActResult {
@@ -62,6 +64,7 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
     manual: false,
     snapshotComplete: plan.complete,
     reason,
+    ...(options.propagation ? { propagation: options.propagation } : {}),
   });
   const { answered, actionable } = await splitWaiting(ports, work, rotateOptions);
   if (ports.queue && actionable.length > options.fanOutAbove) {
@@ -116,6 +119,7 @@ async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options
         now: options.now,
         actor: options.actor,
         snapshotComplete: plan.complete,
+        ...(options.propagation ? { propagation: options.propagation } : {}),
       }),
     );
   }

@@ -24,6 +24,7 @@ import { credentialSchema, type OidcCredential } from "../../shared/domain/polic
 import type { WatchdogPorts } from "../../shared/ports/index.js";
 import type { StateStore } from "../../shared/ports/state-store.js";
 import type { MigrateOptions } from "../../shared/engine/migration/index.js";
+import { instantPropagation } from "./rotation-scenario.js";
 
 export const DAY = 86_400_000;
 
@@ -114,7 +115,7 @@ export class MigrationSandbox {
   }
 
   migrateOptions(clock: TestClock, extra: Partial<MigrateOptions> = {}): MigrateOptions {
-    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, ...extra };
+    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, propagation: instantPropagation, ...extra };
   }
 
   /** An app with the secret's password, the CircleCI place holding its value, and the policy credential (parsed as the policy file would be). */
