@@ -7,8 +7,8 @@ describe("propagation settings (WATCHDOG_PROPAGATION_*)", () => {
   });
 
   it("seconds with fractions become milliseconds; confirmations a whole number", () => {
-    const settings = readSettings({ WATCHDOG_PROPAGATION_SETTLE_SECONDS: "0.25", WATCHDOG_PROPAGATION_SPACING_SECONDS: "2", WATCHDOG_PROPAGATION_CONFIRMATIONS: "4" });
-    expect(settings.propagation).toEqual({ settleMs: 250, spacingMs: 2000, confirmations: 4 });
+    const settings = readSettings({ WATCHDOG_PROPAGATION_SETTLE_SECONDS: "0.25", WATCHDOG_PROPAGATION_SPACING_SECONDS: "2", WATCHDOG_PROPAGATION_CONFIRMATIONS: "4", WATCHDOG_PROPAGATION_READ_LAG_SECONDS: "0.1" });
+    expect(settings.propagation).toEqual({ settleMs: 250, spacingMs: 2000, confirmations: 4, readLagMs: 100 });
   });
 
   it("a bad value names the setting and what was expected, never the value", () => {

@@ -136,6 +136,7 @@ export class EntraEmulator extends Emulator {
       WATCHDOG_PROPAGATION_SETTLE_SECONDS: String(this.propagationDelayMs / 1000),
       WATCHDOG_PROPAGATION_CONFIRMATIONS: String(replicas.length),
       WATCHDOG_PROPAGATION_SPACING_SECONDS: "0.01",
+      WATCHDOG_PROPAGATION_READ_LAG_SECONDS: String(this.state.staleReadMs / 1000),
     };
   }
 

@@ -75,6 +75,16 @@ export interface ManagedIdentity {
 
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+function cloneApp(app: DirectoryApp): DirectoryApp {
+  return {
+    ...app,
+    tags: [...app.tags],
+    passwordCredentials: app.passwordCredentials.map((p) => ({ ...p })),
+    keyCredentials: app.keyCredentials.map((k) => ({ ...k })),
+    federatedIdentityCredentials: app.federatedIdentityCredentials.map((f) => ({ ...f, audiences: [...f.audiences] })),
+  };
+}
+
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
@@ -98,6 +108,14 @@ export class DirectoryState {
   signInReportsAvailable: boolean;
   /** Passwords removed through Graph, newest last: token replicas that lag behind may still accept them. */
   readonly removedPasswords: Array<{ appId: string; password: DirectoryPassword; removedAt: number }> = [];
+  /**
+   * Reads of an app within this many ms of a write to it see the app as it was before the write (0: off).
+   * Entra is eventually consistent: "a successful write does not guarantee that an immediate read will reflect
+   * that change" (Microsoft Entra blog, "Designing for Eventual Consistency for Microsoft Entra", 2026-03-24,
+   * https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
+   */
+  staleReadMs = 0;
+  private readonly staleViews = new Map<string, { view: DirectoryApp; until: number }>();
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
   now: () => Date;
 
@@ -145,6 +163,21 @@ export class DirectoryState {
     return app;
   }
 
+  /** Call before changing an app: reads within `staleReadMs` keep seeing it as it is now (the oldest view of a burst of writes). */
+  beforeWrite(app: DirectoryApp): void {
+    if (this.staleReadMs <= 0) return;
+    const at = this.now().getTime();
+    const current = this.staleViews.get(app.id);
+    const view = current && current.until > at ? current.view : cloneApp(app);
+    this.staleViews.set(app.id, { view, until: at + this.staleReadMs });
+  }
+
+  /** The app as a read sees it: the view from before a recent write while the stale-read window lasts. */
+  readView(app: DirectoryApp): DirectoryApp {
+    const stale = this.staleViews.get(app.id);
+    return stale && stale.until > this.now().getTime() ? stale.view : app;
+  }
+
   /** Mints a password as Graph's addPassword does: new key id, new value, start now. */
   addPassword(app: DirectoryApp, request: { displayName: string | null; startDateTime?: string; endDateTime: string }): DirectoryPassword {
     const now = this.now();
@@ -156,6 +189,7 @@ export class DirectoryState {
       secretText: newSecretText(),
       addedAt: now.getTime(),
     };
+    this.beforeWrite(app);
     app.passwordCredentials.push(password);
     return password;
   }
@@ -164,6 +198,7 @@ export class DirectoryState {
   removePassword(app: DirectoryApp, keyId: string): boolean {
     const index = app.passwordCredentials.findIndex((p) => sameId(p.keyId, keyId));
     if (index < 0) return false;
+    this.beforeWrite(app);
     const [removed] = app.passwordCredentials.splice(index, 1);
     this.removedPasswords.push({ appId: app.appId, password: removed!, removedAt: this.now().getTime() });
     return true;

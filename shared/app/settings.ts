@@ -63,6 +63,7 @@ const envSchema = z.object({
   WATCHDOG_PROPAGATION_CONFIRMATIONS: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(20, "expected at most 20")),
   WATCHDOG_PROPAGATION_SPACING_SECONDS: optional(seconds),
   WATCHDOG_PROPAGATION_SETTLE_SECONDS: optional(seconds),
+  WATCHDOG_PROPAGATION_READ_LAG_SECONDS: optional(seconds),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -102,6 +103,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
       ...(e.WATCHDOG_PROPAGATION_CONFIRMATIONS !== undefined ? { confirmations: e.WATCHDOG_PROPAGATION_CONFIRMATIONS } : {}),
       ...(e.WATCHDOG_PROPAGATION_SPACING_SECONDS !== undefined ? { spacingMs: Math.round(e.WATCHDOG_PROPAGATION_SPACING_SECONDS * 1000) } : {}),
       ...(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS !== undefined ? { settleMs: Math.round(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS * 1000) } : {}),
+      ...(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS !== undefined ? { readLagMs: Math.round(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS * 1000) } : {}),
     },
   };
 }

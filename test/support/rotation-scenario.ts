@@ -20,7 +20,7 @@ export const runHours = [0, 1, 2, 27, 28, 29, 53, 54];
 export const fastTestRetry = { attempts: 3, minDelayMs: 5, maxDelayMs: 20 };
 
 /** Against emulators whose token endpoint accepts a new secret at once: one acceptance, no settle wait. */
-export const instantPropagation: PropagationOptions = { confirmations: 1, spacingMs: 0, settleMs: 0 };
+export const instantPropagation: PropagationOptions = { confirmations: 1, spacingMs: 0, settleMs: 0, readLagMs: 0 };
 
 export interface ScenarioOptions {
   sandbox: RotationSandbox;

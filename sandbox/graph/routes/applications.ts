@@ -16,7 +16,7 @@ export function applicationRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, (req) => {
         const select = parseSelect(req, applicationProperties, "application");
         if ("reply" in select) return select.reply;
-        let apps = context.state.applications.map(applicationToWire);
+        let apps = context.state.applications.map((app) => applicationToWire(context.state.readView(app)));
         const filter = req.query.get("$filter");
         if (filter !== null) {
           try {
@@ -52,7 +52,7 @@ export function applicationRoutes(context: GraphContext): Route[] {
         const fragment = select.properties ? `applications(${select.properties.join(",")})/$entity` : "applications/$entity";
         return {
           status: 200,
-          json: { "@odata.context": contextUrl(req, fragment), ...project(applicationToWire(resolved.app), select.properties) },
+          json: { "@odata.context": contextUrl(req, fragment), ...project(applicationToWire(context.state.readView(resolved.app)), select.properties) },
         };
       }),
     },

@@ -71,7 +71,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
-        const page = paginate(req, resolved.app.federatedIdentityCredentials, context.maxPageSize);
+        const page = paginate(req, context.state.readView(resolved.app).federatedIdentityCredentials, context.maxPageSize);
         if ("reply" in page) return page.reply;
         return {
           status: 200,
@@ -111,6 +111,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
           );
         }
         const created: DirectoryFederatedCredential = { id: randomUUID(), ...candidate, addedAt: context.state.now().getTime() };
+        context.state.beforeWrite(resolved.app);
         existing.push(created);
         const version = req.params.version ?? "v1.0";
         return {
@@ -130,7 +131,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
-        const found = findCredential(resolved.app, req);
+        const found = findCredential(context.state.readView(resolved.app), req);
         if (isReply(found)) return found;
         return {
           status: 200,
@@ -151,6 +152,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
         const found = findCredential(resolved.app, req);
         if (isReply(found)) return found.status === 404 ? missingCredentialReply(context, req.params.ficRef ?? "", () => found) : found;
         const list = resolved.app.federatedIdentityCredentials;
+        context.state.beforeWrite(resolved.app);
         list.splice(list.indexOf(found), 1);
         return { status: 204 };
       }),

@@ -26,6 +26,11 @@ export interface PropagationOptions {
   spacingMs?: number;
   /** The push waits at least this long after the mint, whatever the token requests say (default 60 s). */
   settleMs?: number;
+  /**
+   * Graph reads made shortly after a write may not show it (Entra is eventually consistent): a password that
+   * should be there but is not is looked for again this long later before anything is concluded (default 15 s).
+   */
+  readLagMs?: number;
 }
 
 export interface RotateOptions {
@@ -57,7 +62,7 @@ export interface RotateOptions {
 export const defaultTestRetry: Required<TestRetryOptions> = { attempts: 8, minDelayMs: 1_000, maxDelayMs: 15_000 };
 
 /** 60 s settle + 3 acceptances 15 s apart: the push comes at least 90 s after the mint, past the 4–18 s observed and into "minutes". */
-export const defaultPropagation: Required<PropagationOptions> = { confirmations: 3, spacingMs: 15_000, settleMs: 60_000 };
+export const defaultPropagation: Required<PropagationOptions> = { confirmations: 3, spacingMs: 15_000, settleMs: 60_000, readLagMs: 15_000 };
 
 /** The ports a rotation needs, the vault among them (optional in WatchdogPorts). */
 export type RotationPorts = Pick<WatchdogPorts, "ci" | "directory" | "tester" | "state"> & { vault: Vault };
