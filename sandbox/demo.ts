@@ -182,6 +182,10 @@ async function main(): Promise<void> {
       WATCHDOG_POLICY: policyPath,
       WATCHDOG_STATE_DIR: join(demoDir, "state"),
     };
+    console.log(bold("$ watchdog doctor"));
+    const doctorCode = await runWatchdog(["doctor"], env);
+    console.log(`\n(watchdog doctor exited with ${doctorCode})\n`);
+
     console.log(bold("$ watchdog run"));
     const code = await runWatchdog(["run"], env);
     console.log(`\n(watchdog exited with ${code})\n`);

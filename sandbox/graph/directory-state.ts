@@ -58,6 +58,8 @@ export interface DirectoryApp {
   passwordCredentials: DirectoryPassword[];
   keyCredentials: DirectoryKeyCredential[];
   federatedIdentityCredentials: DirectoryFederatedCredential[];
+  /** Object ids of the owners (users or service principals); the managed identity's principal by default. */
+  owners: string[];
 }
 
 export interface DirectorySignIn {
@@ -71,7 +73,12 @@ export interface ManagedIdentity {
   principalId: string;
   /** What `X-IDENTITY-HEADER` must carry; tests may change it to make the environment's header wrong. */
   identityHeader: string;
+  /** Graph application permissions granted to it (app role assignments), by default all the watchdog can use. */
+  roles: string[];
 }
+
+/** Every Graph application permission the watchdog can use: the default grant of a sandbox tenant. */
+export const allWatchdogGraphRoles = ["Application.ReadWrite.OwnedBy", "AuditLog.Read.All", "Policy.Read.All"];
 
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -121,7 +128,7 @@ export class DirectoryState {
 
   constructor(world: EntraWorld, now: () => Date = () => new Date()) {
     this.tenantId = world.tenantId;
-    this.managedIdentity = { ...world.managedIdentity };
+    this.managedIdentity = { ...world.managedIdentity, roles: [...(world.managedIdentity.roles ?? allWatchdogGraphRoles)] };
     this.applications = world.applications.map((app) => ({
       id: app.id,
       appId: app.appId,
@@ -134,10 +141,39 @@ export class DirectoryState {
         audiences: [...f.audiences],
         description: f.description ?? null,
       })),
+      owners: [...(app.owners ?? [world.managedIdentity.principalId])],
     }));
     for (const signIn of world.signIns) this.signIns.set(signIn.keyId.toLowerCase(), { ...signIn });
     this.signInReportsAvailable = world.signInReportsAvailable;
     this.now = now;
+  }
+
+  /** When each role was granted to the managed identity (absent: from the start). */
+  private readonly grantedAt = new Map<string, number>();
+  /** A role granted through `grantRole` takes effect only this long after the grant (app role assignments replicate; tokens are cached). */
+  roleAssignmentDelayMs = 0;
+
+  /** Grants a Graph application permission to the managed identity, effective after `roleAssignmentDelayMs`. */
+  grantRole(role: string): void {
+    if (!this.managedIdentity.roles.includes(role)) this.managedIdentity.roles.push(role);
+    this.grantedAt.set(role, this.now().getTime());
+  }
+
+  revokeRole(role: string): void {
+    const index = this.managedIdentity.roles.indexOf(role);
+    if (index >= 0) this.managedIdentity.roles.splice(index, 1);
+  }
+
+  /** The roles a caller's token carries: the managed identity's effective grants; any other caller (wire tests) every role. */
+  effectiveRoles(appId: string): Set<string> {
+    if (appId.toLowerCase() !== this.managedIdentity.clientId.toLowerCase()) return new Set([...allWatchdogGraphRoles, "Application.ReadWrite.All"]);
+    const at = this.now().getTime();
+    return new Set(this.managedIdentity.roles.filter((role) => at - (this.grantedAt.get(role) ?? -Infinity) >= this.roleAssignmentDelayMs));
+  }
+
+  /** The service principal object id of a caller, when the directory knows it. */
+  principalOf(appId: string): string | undefined {
+    return appId.toLowerCase() === this.managedIdentity.clientId.toLowerCase() ? this.managedIdentity.principalId : undefined;
   }
 
   appById(id: string): DirectoryApp | undefined {
@@ -158,6 +194,7 @@ export class DirectoryState {
       passwordCredentials: input.passwordCredentials ?? [],
       keyCredentials: input.keyCredentials ?? [],
       federatedIdentityCredentials: input.federatedIdentityCredentials ?? [],
+      owners: input.owners ?? [this.managedIdentity.principalId],
     };
     this.applications.push(app);
     return app;

@@ -18,6 +18,8 @@ import {
 } from "../engine/migration/index.js";
 import { discover, type DiscoveryReport } from "../engine/discover/index.js";
 import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
+import { runDoctor } from "../engine/doctor/index.js";
+import type { DoctorReport } from "../domain/doctor/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
 import type { CredentialProgress } from "../report/index.js";
@@ -77,6 +79,8 @@ export interface Watchdog {
   migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
   /** `watchdog oidc check-token <name>`: a pasted CircleCI OIDC token compared with the app's federated credentials. */
   checkOidcToken(name: string, token: string): Promise<TokenCheckResult>;
+  /** Every permission and role the policy's actions need, present or missing, with the grant that fixes it (`watchdog doctor`, GET /api/doctor). Reads only. */
+  doctor(): Promise<DoctorReport>;
   /** Proposed policy bindings for what the inventory holds (`watchdog discover`). */
   discover(options: { projects?: string[]; oidc?: { projectIds: string[]; userIds: string[] } }): Promise<DiscoveryReport>;
 }
@@ -209,6 +213,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (credential.action !== "oidc") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials are federated`);
       return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now() });
     },
+    doctor: () => runDoctor(adapters, policy, { vaultUrl: settings.keyVaultUrl }),
     discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),
   };
 }

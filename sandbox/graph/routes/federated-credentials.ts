@@ -4,6 +4,7 @@ import type { DirectoryApp, DirectoryFederatedCredential } from "../directory-st
 import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest, graphError, graphNotFound } from "../graph-errors.js";
 import { paginate } from "../paging.js";
+import { denyRead, denyWrite } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import { federatedCredentialToWire } from "../wire.js";
 
@@ -69,6 +70,8 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: applicationPath(collection),
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
         const page = paginate(req, context.state.readView(resolved.app).federatedIdentityCredentials, context.maxPageSize);
@@ -90,6 +93,8 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, async (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const read = await readJsonObject(req);
         if ("reply" in read) return read.reply;
         const candidate = validate(read.body);
@@ -129,6 +134,8 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: applicationPath(item),
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
         const found = findCredential(context.state.readView(resolved.app), req);
@@ -149,6 +156,8 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const found = findCredential(resolved.app, req);
         if (isReply(found)) return found.status === 404 ? missingCredentialReply(context, req.params.ficRef ?? "", () => found) : found;
         const list = resolved.app.federatedIdentityCredentials;

@@ -58,3 +58,6 @@ export const credentialSignInActivitySchema = z.object({
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
 }
+
+/** A directoryObject of a collection such as an application's owners: only its id is read. */
+export const directoryObjectSchema = z.object({ id: z.string() });
