@@ -157,5 +157,5 @@ describe("rotation crash matrix (Azure Tables state store, a sample)", () => {
       expectClean(`azure-tables ${plan.mode} #${plan.at} ${plan.firedOn}`, report);
     }
     covered.azureTables = plans.length;
-  });
+  }, 180_000);
 });

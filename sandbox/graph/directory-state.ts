@@ -209,6 +209,11 @@ export class DirectoryState {
     this.staleViews.set(app.id, { view, until: at + this.staleReadMs });
   }
 
+  /** Ends every stale-read window now, as if replication had caught up (tests that cannot rely on timing). */
+  catchUpReads(): void {
+    this.staleViews.clear();
+  }
+
   /** The app as a read sees it: the view from before a recent write while the stale-read window lasts. */
   readView(app: DirectoryApp): DirectoryApp {
     const stale = this.staleViews.get(app.id);
