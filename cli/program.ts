@@ -6,6 +6,7 @@ import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
 import { isBusy } from "../shared/engine/rotation/index.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationCommand } from "../shared/app/watchdog.js";
+import { formatDoctor } from "./format-doctor.js";
 import { readFile } from "node:fs/promises";
 import { storedInventoryAnswer, storedPlanAnswer } from "../shared/app/read-model.js";
 import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatStoredRead, formatTokenCheck } from "./format.js";
@@ -153,6 +154,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const oidc = options.projectId && options.userId ? { projectIds: options.projectId, userIds: options.userId } : undefined;
       const report = await watchdog.discover({ projects: options.project, oidc });
       io.stdout.write(options.json ? json(report) : report.yaml);
+    });
+
+  program
+    .command("doctor")
+    .description("every permission and role the policy needs: present or missing, and the grant that fixes it (reads only)")
+    .option("--json", "print the checks as JSON")
+    .action(async (options: { json?: boolean }) => {
+      const watchdog = await openWatchdog(io.env, { host: "cli" });
+      const report = await watchdog.doctor();
+      io.stdout.write(options.json ? json(report) : formatDoctor(report));
+      code = report.ok ? EXIT.ok : EXIT.failed;
     });
 
   program

@@ -163,7 +163,8 @@ async function main(): Promise<void> {
 
   console.log(bold("secret-watchdog sandbox demo"));
   console.log("Starting the emulators (CircleCI, Entra, Graph, Key Vault) and a webhook receiver on 127.0.0.1 …");
-  const sandbox = await startSandbox(demoWorld(now));
+  // Entra's token endpoint as three replicas that hear of a new secret at different times (sandbox/README.md).
+  const sandbox = await startSandbox(demoWorld(now), { replicas: [{ newSecretDelayMs: 150, removalDelayMs: 2_000 }, { newSecretDelayMs: 400 }, { newSecretDelayMs: 700 }] });
   try {
     const world = demoWorld(now);
     console.log(
@@ -181,6 +182,10 @@ async function main(): Promise<void> {
       WATCHDOG_POLICY: policyPath,
       WATCHDOG_STATE_DIR: join(demoDir, "state"),
     };
+    console.log(bold("$ watchdog doctor"));
+    const doctorCode = await runWatchdog(["doctor"], env);
+    console.log(`\n(watchdog doctor exited with ${doctorCode})\n`);
+
     console.log(bold("$ watchdog run"));
     const code = await runWatchdog(["run"], env);
     console.log(`\n(watchdog exited with ${code})\n`);

@@ -7,6 +7,7 @@ import { CircleCiEmulator } from "./circleci/index.js";
 import { CircleCiOidcEmulator, CircleCiOidcIssuer, startJob, type SandboxJob, type SandboxJobOptions } from "./circleci-oidc/index.js";
 import { discoveredIssuerKeys } from "./entra/federated/index.js";
 import { startDirectorySandbox, type DirectorySandbox } from "./entra/start-directory.js";
+import type { TokenReplica } from "./entra/token-replicas.js";
 import { KeyVaultEmulator } from "./keyvault/index.js";
 import { WebhookReceiver } from "./receiver/index.js";
 import type { WorldSpec } from "./world/spec.js";
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   vaultPageSize?: number;
   propagationDelayMs?: number;
   federatedPropagationDelayMs?: number;
+  /** The token endpoint's replicas, each with its own delays for new and removed secrets. */
+  replicas?: Array<Partial<TokenReplica>>;
 }
 
 /** A job of the sandbox's organization: its project, user, contexts and branch decide its OIDC tokens. */
@@ -67,6 +70,7 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
     now: options.now,
     maxPageSize: options.graphPageSize,
     propagationDelayMs: options.propagationDelayMs,
+    replicas: options.replicas,
   });
   const keyVault = new KeyVaultEmulator({ world: world.keyVault, tokens, tenantId: world.entra.tenantId, now: options.now, log, pageSize: options.vaultPageSize });
   const receiver = new WebhookReceiver();

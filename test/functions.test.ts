@@ -5,11 +5,12 @@ import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthHandler, healthRegistration } from "../functions/http-health.js";
 import { inventoryHandler, inventoryRegistration } from "../functions/http-inventory.js";
+import { doctorHandler, doctorRegistration } from "../functions/http-doctor.js";
 import { planHandler, planRegistration } from "../functions/http-plan.js";
 import { timerRegistration, watchdogTimer } from "../functions/timer.js";
 import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
-import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
+import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
 import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 
@@ -53,6 +54,25 @@ describe("Azure Functions handlers, called as the host would", () => {
     const inventory = await inventoryHandler(new HttpRequest({ method: "GET", url: "https://watchdog.example/api/inventory" }), context("inventory"));
     expect(inventory.status).toBe(200);
     expect((inventory.jsonBody as { entra: { apps: unknown[] } }).entra.apps).toHaveLength(8);
+  });
+
+  it("GET /api/doctor (authLevel function) answers the checks: 200 when every grant is there, 503 with the missing one and its fix", async () => {
+    expect(doctorRegistration).toMatchObject({ route: "doctor", methods: ["GET"], authLevel: "function", handler: doctorHandler });
+    const request = () => new HttpRequest({ method: "GET", url: "https://watchdog.example/api/doctor" });
+    const healthy = await doctorHandler(request(), context("doctor"));
+    expect(healthy.status).toBe(200);
+    expect(healthy.jsonBody).toMatchObject({ ok: true });
+    // Graph tokens are cached with the roles they were issued with: ownership is what changes at once.
+    const app = sandbox.directory.state.appByAppId(demoIds.apps.deployProd)!;
+    const owners = app.owners.splice(0, app.owners.length);
+    try {
+      const sick = await doctorHandler(request(), context("doctor"));
+      expect(sick.status).toBe(503);
+      const body = sick.jsonBody as { ok: boolean; checks: Array<{ need: string; status: string; fix: string }> };
+      expect(body.checks.find((c) => c.need === `owner of app ${demoIds.apps.deployProd}`)).toMatchObject({ status: "missing", fix: expect.stringContaining(`az ad app owner add --id ${demoIds.apps.deployProd}`) });
+    } finally {
+      app.owners.push(...owners);
+    }
   });
 
   it("the timer runs a full cycle with state in Azure Tables; alerts to a loopback receiver are kept in the outbox, never sent from a Function App", async () => {
@@ -104,7 +124,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
     const { spawnSync } = await import("node:child_process");
     const { readdirSync } = await import("node:fs");
     const entries = readdirSync("dist/functions").filter((f) => f.endsWith(".js"));
-    expect(entries.sort()).toEqual(["http-health.js", "http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "queue-rotation.js", "timer.js"]);
+    expect(entries.sort()).toEqual(["http-doctor.js", "http-health.js", "http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "queue-rotation.js", "timer.js"]);
     const registered: string[] = [];
     for (const entry of entries) {
       // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
@@ -119,7 +139,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
       const ours = (JSON.parse(result.stdout) as string[]).map((file) => file.replaceAll("\\", "/")).filter((file) => !file.includes("/node_modules/"));
       expect(ours.map((file) => file.slice(file.lastIndexOf("/dist/")))).toEqual([`/dist/functions/${entry}`]);
     }
-    expect(registered.sort()).toEqual(["health", "inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
+    expect(registered.sort()).toEqual(["doctor", "health", "inventory", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
   });
 
   it("an invoked entry loads the one app bundle in dist/app (shared by every entry) and answers through it", async () => {

@@ -4,7 +4,7 @@ import { graphRouteNames, type MissingCredentialAnswer } from "../sandbox/graph/
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
 import { rotateCredential, type RotationResult } from "../shared/engine/rotation/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationSandbox } from "./support/rotation-sandbox.js";
-import { fastTestRetry } from "./support/rotation-scenario.js";
+import { fastTestRetry, instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // Removing what is already gone (a retried or racing retire, a person who cleaned up first) must succeed
@@ -37,7 +37,7 @@ describe.each(answers)("Graph answers a missing credential with %s", (answer) =>
     const kase = sandbox.addCredential(`raced-${answer}`);
     const clock = new TestClock();
     const rotate = async () =>
-      (await rotateCredential(sandbox.ports(started.store), kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry })) as RotationResult;
+      (await rotateCredential(sandbox.ports(started.store), kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry, propagation: instantPropagation })) as RotationResult;
     expect(await rotate()).toMatchObject({ state: "pushed" });
     clock.advance(25 * HOUR);
     // A racing run (or a person) removes the old password between this run's read of the app and its removal.
@@ -49,7 +49,7 @@ describe.each(answers)("Graph answers a missing credential with %s", (answer) =>
         return directory.removePassword(objectId, keyId);
       },
     });
-    const retired = (await rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry })) as RotationResult;
+    const retired = (await rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry, propagation: instantPropagation })) as RotationResult;
     expect(retired.failure).toBeUndefined();
     expect(retired.state).toBe("retired");
     expect(sandbox.passwords(kase).map((p) => p.keyId)).not.toContain(kase.oldKeyId);

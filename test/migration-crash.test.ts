@@ -5,6 +5,7 @@ import type { OidcCredential } from "../shared/domain/policy/index.js";
 import { migrateCredential, retireMigration, rollbackMigration, type MigrationOutcome, type MigrationResult } from "../shared/engine/migration/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // A run that stops after every step of the migration (the emulators fail the next call with failTimes),
@@ -42,7 +43,7 @@ const rollback = async (credential: OidcCredential, clock: TestClock) =>
       tenantId: sandbox.tenantId,
       now: clock.now,
       actor: "cli:ops",
-      testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 },
+      testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 }, propagation: instantPropagation,
     }),
   );
 

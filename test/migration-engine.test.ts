@@ -14,6 +14,7 @@ import {
 } from "../shared/engine/migration/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // The OIDC migration end to end through the real adapters and the sandbox's emulators: what a user would
@@ -53,7 +54,7 @@ const rollback = async (credential: OidcCredential, clock: TestClock) =>
       tenantId: sandbox.tenantId,
       now: clock.now,
       actor: "cli:ops",
-      testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 },
+      testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 }, propagation: instantPropagation,
     }),
   );
 
@@ -481,7 +482,7 @@ describe("rollback", () => {
     const { oidc: _oidc, ...rest } = kase.credential;
     const rotate = credentialSchema.parse({ ...rest, action: "rotate", rotation: { validityDays: 30, rotateBeforeDays: 10 } });
     const back = done(
-      await rollbackMigration(sandbox.ports(store), rotate, { orgId: sandbox.orgId, tenantId: sandbox.tenantId, now: clock.now, actor: "cli:ops", testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 } }),
+      await rollbackMigration(sandbox.ports(store), rotate, { orgId: sandbox.orgId, tenantId: sandbox.tenantId, now: clock.now, actor: "cli:ops", testRetry: { attempts: 3, minDelayMs: 10, maxDelayMs: 20 }, propagation: instantPropagation }),
     );
     expect(back.state).toBe("rolled-back");
     expect(sandbox.fics(kase)).toEqual([]);

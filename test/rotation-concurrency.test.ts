@@ -6,7 +6,7 @@ import { rotateCredential, type RotationOutcome } from "../shared/engine/rotatio
 import type { WatchdogPorts } from "../shared/ports/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
-import { fastTestRetry } from "./support/rotation-scenario.js";
+import { fastTestRetry, instantPropagation } from "./support/rotation-scenario.js";
 import { stateStoreCases, type StartedStateStore } from "./support/state-stores.js";
 
 // One rotation per credential at a time: the timer, an HTTP request and a second instance (separate
@@ -26,7 +26,7 @@ function secondStore(started: StartedStateStore): StateStore {
 }
 
 function run(ports: WatchdogPorts, kase: RotationCase, clock: TestClock, actor: string, manual: boolean): Promise<RotationOutcome> {
-  return rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor, manual, snapshotComplete: true, testRetry: fastTestRetry });
+  return rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor, manual, snapshotComplete: true, testRetry: fastTestRetry, propagation: instantPropagation });
 }
 
 /** Holds every call of one port method until `open()`; the call then goes to the real adapter. */

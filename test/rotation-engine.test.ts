@@ -4,6 +4,7 @@ import { parseJournal, type RotationJournal } from "../shared/domain/rotation/in
 import { pendingRotations, planRotation, rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // One rotation end to end through the real adapters and the emulators: what a user would check is the
@@ -33,6 +34,7 @@ function rotate(kase: RotationCase, clock: TestClock, extra: { manual?: boolean;
     manual: extra.manual ?? false,
     snapshotComplete: extra.snapshotComplete ?? true,
     testRetry: fastTest,
+    propagation: instantPropagation,
   });
 }
 
@@ -112,8 +114,8 @@ describe("rotation through Key Vault (context variable)", () => {
 
     // The count: a clean rotation across both runs.
     const calls = (["graph", "keyvault", "circleci", "entra"] as const).map((s) => first.apiCallsBySystem[s] + last.apiCallsBySystem[s]);
-    expect(calls).toEqual([4, 3, 2, 1]);
-    expect(first.apiCalls + last.apiCalls).toBe(10);
+    expect(calls).toEqual([4, 4, 2, 1]);
+    expect(first.apiCalls + last.apiCalls).toBe(11);
 
     // On the wire: Key Vault's 401 challenge once per run that touches the vault, MSAL's OpenID discovery
     // before the token request; the emulators saw nothing else.
@@ -128,7 +130,8 @@ describe("rotation through Key Vault (context variable)", () => {
         "secret.versions 401",
         "secret.versions 200",
         "secret.set 200",
-        "secret.update 401",
+        "secret.versions 401",
+        "secret.versions 200",
         "secret.update 200",
         "context.list 200",
         "context.envvar.put 200",

@@ -3,6 +3,7 @@ import { entraRouteNames } from "../sandbox/entra/index.js";
 import { rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 
 // Entra refuses an expired client secret with AADSTS7000222 and a wrong one with AADSTS7000215 (which some
 // documentation also gives for an expired one). Waiting cannot make an expired secret work: the verify step
@@ -36,7 +37,7 @@ async function storedButUnverified(name: string): Promise<{ kase: RotationCase; 
   stores.push(started);
   const clock = new TestClock();
   const rotate = () =>
-    rotateCredential(sandbox.ports(started.store), kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry });
+    rotateCredential(sandbox.ports(started.store), kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry, propagation: instantPropagation });
   sandbox.directory.entra.propagationDelayMs = 60_000;
   const first = (await rotate()) as RotationResult;
   sandbox.directory.entra.propagationDelayMs = 0;

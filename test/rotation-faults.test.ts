@@ -95,9 +95,10 @@ describe("rotation under emulator faults", () => {
 
   it("Entra's propagation delay: the new secret is retried until accepted and only then pushed", async () => {
     const kase = sandbox.addCredential("propagating");
-    sandbox.directory.entra.propagationDelayMs = 250;
+    // Long enough that the first token request comes before it even on a loaded machine.
+    sandbox.directory.entra.propagationDelayMs = 2_000;
     const { store: state } = await store();
-    const report = await runScenario({ sandbox, store: state, kase, testRetry: { attempts: 10, minDelayMs: 40, maxDelayMs: 120 } });
+    const report = await runScenario({ sandbox, store: state, kase, testRetry: { attempts: 12, minDelayMs: 100, maxDelayMs: 400 } });
     expect(report.violations, report.violations.join("\n")).toEqual([]);
     const [first] = results(report.outcomes);
     expect(first).toMatchObject({ state: "pushed" });

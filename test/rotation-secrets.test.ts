@@ -8,7 +8,7 @@ import { rotateCredential, type RotationOutcome } from "../shared/engine/rotatio
 import { failureMessage } from "../shared/engine/journaled/failure-message.js";
 import type { WatchdogPorts } from "../shared/ports/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationSandbox } from "./support/rotation-sandbox.js";
-import { fastTestRetry } from "./support/rotation-scenario.js";
+import { fastTestRetry, instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // No secret value ever reaches a result, the journal, the audit log, the state files or the console —
@@ -54,7 +54,7 @@ describe("secret values stay out of everything the rotation writes", () => {
     const seen = new Set<string>();
     const remember = () => sandbox.allValues().forEach((v) => seen.add(v));
     const rotate = async (ports: WatchdogPorts) => {
-      outcomes.push(await rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry }));
+      outcomes.push(await rotateCredential(ports, kase.credential, { tenantId: sandbox.tenantId, now: clock.now, actor: "timer", manual: false, snapshotComplete: true, testRetry: fastTestRetry, propagation: instantPropagation }));
       remember();
     };
 

@@ -90,6 +90,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // default: WATCHDOG_REPORT_URL (unset: digests name `watchdog plan` only; set it to https://<app>.azurewebsites.net/api/report behind your sign-in)
       // default: WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS (300)
       // default: WATCHDOG_SIGNIN_REPORTING_LAG_HOURS (48)
+      // default: WATCHDOG_PROPAGATION_SETTLE_SECONDS (60)
+      // default: WATCHDOG_PROPAGATION_CONFIRMATIONS (3)
+      // default: WATCHDOG_PROPAGATION_SPACING_SECONDS (15)
+      // default: WATCHDOG_PROPAGATION_READ_LAG_SECONDS (15)
     }
   }
 }

@@ -15,7 +15,14 @@ const variableToWire = (context: EmulatedContext) => (v: EmulatedContextVariable
 
 export function contextEnvVarRoutes(options: CircleRouteOptions): Route[] {
   const { state, pageSize } = options;
-  const guard = (handler: Route["handler"]) => authenticated(state, handler);
+  const restricted = (req: EmulatorRequest): EmulatorReply | undefined => {
+    const context = state.contextById(req.params.id ?? "");
+    const status = context ? state.restrictedContexts.get(context.name) : undefined;
+    if (status === 404) return contextNotFound();
+    if (status === 403) return message(403, "Permission denied");
+    return undefined;
+  };
+  const guard = (handler: Route["handler"]) => authenticated(state, (req) => restricted(req) ?? handler(req));
   const base = "/api/v2/context/:id/environment-variable";
 
   const list = (req: EmulatorRequest): EmulatorReply => {

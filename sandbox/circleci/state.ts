@@ -45,6 +45,12 @@ export class CircleCiState {
   readonly projects: EmulatedProject[];
   /** Knobs of the undocumented organization project list (routes-private.ts); tests change them. */
   privateProjectList: PrivateProjectListOptions = { deletedMarker: "deleted_at", repeatFirstPage: false };
+  /**
+   * Contexts (by name) whose variables the token's user may not read or change: a context restricted to a
+   * security group the user is not in ("Contexts: restricting a context", CircleCI docs). Which status CircleCI
+   * answers is not documented: 403 or 404 (both modelled).
+   */
+  readonly restrictedContexts = new Map<string, 403 | 404>();
 
   constructor(world: CircleWorld, private readonly now: () => Date) {
     this.token = world.token;

@@ -191,7 +191,12 @@ export class Emulator {
     if (replyDelay > 0) await new Promise((resolve) => setTimeout(resolve, replyDelay));
     // Drain an unread body so keep-alive connections stay usable.
     if (!bodyPromise) req.resume();
-    this.send(res, reply);
+    const lost = injected || !found ? undefined : this.faults.loseAnswer(routeName);
+    if (lost?.mode === "drop") {
+      res.socket?.destroy();
+      return;
+    }
+    this.send(res, lost ? this.errorShape(lost.status, "The service is unavailable.") : reply);
   }
 
   private send(res: ServerResponse, reply: EmulatorReply): void {

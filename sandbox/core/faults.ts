@@ -34,6 +34,17 @@ export interface FaultKnobs {
    * the request body (an API or WAF that echoes what it refused): the value sent comes back in an error body.
    */
   echoRequestTimes?: number;
+  /**
+   * The next N matching requests are handled (the change is made) and then the answer is lost: "drop" closes
+   * the connection without an answer, "error" answers `lostAnswerStatus` (default 503) in the API's shape.
+   * Any write can end this way on a real network or behind a real gateway: a 5xx or a reset does not say
+   * whether the change was applied (Azure REST API guidelines, "Retry" and idempotency:
+   * https://github.com/microsoft/api-guidelines/blob/vNext/azure/Guidelines.md — clients must be able to retry
+   * safely). With `replyDelayMs` beyond the client's timeout, the same is a timeout.
+   */
+  lostAnswers?: number;
+  lostAnswerMode?: "drop" | "error";
+  lostAnswerStatus?: number;
 }
 
 interface KnobState {
@@ -42,6 +53,7 @@ interface KnobState {
   failuresLeft: number;
   spoilsLeft: number;
   echoesLeft: number;
+  lostAnswersLeft: number;
   tokens: number;
   refilledAt: number;
 }
@@ -51,7 +63,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class FaultInjector {
   private readonly byRoute = new Map<string, KnobState>();
   /** How many 429s and failures were injected, for assertions and benchmarks. */
-  readonly injected = { rateLimited: 0, failed: 0, spoiled: 0 };
+  readonly injected = { rateLimited: 0, failed: 0, spoiled: 0, lostAnswers: 0 };
 
   set(route: string, knobs: FaultKnobs): void {
     this.byRoute.set(route, {
@@ -60,6 +72,7 @@ export class FaultInjector {
       failuresLeft: knobs.failTimes ?? 0,
       spoilsLeft: knobs.spoilSuccessTimes ?? 0,
       echoesLeft: knobs.echoRequestTimes ?? 0,
+      lostAnswersLeft: knobs.lostAnswers ?? 0,
       tokens: knobs.rateLimitPerSecond ?? 0,
       refilledAt: Date.now(),
     });
@@ -81,6 +94,18 @@ export class FaultInjector {
     const spoiled = state.knobs.spoilSuccess === "malformed" ? text.replace(/("(?:[^"\\]|\\.)*"\s*:)/, "$1x") : text.slice(0, Math.max(1, Math.floor(text.length * 0.9)));
     const { json: _json, ...rest } = reply;
     return { ...rest, headers: { ...(reply.headers ?? {}), "content-type": "application/json; charset=utf-8" }, text: spoiled };
+  }
+
+  /** After the route handled a request: how its answer is lost, if it is (consumes one of `lostAnswers`). */
+  loseAnswer(route: string): { mode: "drop" | "error"; status: number } | undefined {
+    for (const key of [route, "*"]) {
+      const state = this.byRoute.get(key);
+      if (!state || state.lostAnswersLeft <= 0) continue;
+      state.lostAnswersLeft -= 1;
+      this.injected.lostAnswers += 1;
+      return { mode: state.knobs.lostAnswerMode ?? "drop", status: state.knobs.lostAnswerStatus ?? 503 };
+    }
+    return undefined;
   }
 
   clear(route?: string): void {

@@ -5,6 +5,8 @@ export interface TokenClaims {
   tid: string;
   appid: string;
   oid?: string;
+  /** Application permissions (app roles) granted to the caller, as Entra puts them in app-only tokens. */
+  roles?: string[];
   iat: number;
   exp: number;
 }
@@ -20,7 +22,7 @@ export class TokenRegistry {
   /** Seconds; a short lifetime lets tests see refreshes. */
   constructor(private readonly lifetimeSeconds = 3600) {}
 
-  issue(claims: { audience: string; tenantId: string; appId: string; objectId?: string }, now = Date.now()): {
+  issue(claims: { audience: string; tenantId: string; appId: string; objectId?: string; roles?: string[] }, now = Date.now()): {
     token: string;
     expiresOn: number;
     expiresIn: number;
@@ -31,6 +33,7 @@ export class TokenRegistry {
       tid: claims.tenantId,
       appid: claims.appId,
       oid: claims.objectId,
+      ...(claims.roles && claims.roles.length > 0 ? { roles: claims.roles } : {}),
       iat,
       exp: iat + this.lifetimeSeconds,
       jti: randomUUID(),

@@ -1,15 +1,16 @@
 import type { EmulatorReply, EmulatorRequest, Route } from "../core/emulator.js";
 import type { TokenRegistry } from "../core/tokens.js";
-import type { DirectoryPassword, DirectoryState } from "../graph/directory-state.js";
+import type { DirectoryApp, DirectoryPassword, DirectoryState } from "../graph/directory-state.js";
 import { checkClientAssertion, jwtBearerAssertionType, type IssuerKeys } from "./federated/index.js";
 import { oauthError } from "./oauth-errors.js";
 import { entraRouteNames } from "./route-names.js";
+import type { TokenReplica, TokenReplicas } from "./token-replicas.js";
 
 export interface AuthorityOptions {
   state: DirectoryState;
   tokens: TokenRegistry;
-  /** A password added through Graph is refused for this long (Entra's replication delay). */
-  propagationDelayMs: () => number;
+  /** The front ends that answer token requests, each with its own propagation delays. */
+  replicas: TokenReplicas;
   /** The AADSTS code an expired secret is refused with (see `ExpiredSecretCode`). */
   expiredSecretCode: () => ExpiredSecretCode;
   /** A federated identity credential created through Graph is not matched for this long (AADSTS70021 meanwhile). */
@@ -93,10 +94,13 @@ const expiredSecret = (appId: string, code: ExpiredSecretCode) =>
 
 const isExpired = (password: DirectoryPassword, now: Date) => now.getTime() >= new Date(password.endDateTime).getTime();
 
-function usable(password: DirectoryPassword, now: Date, propagationDelayMs: number): boolean {
+/** Does this replica take `secret` for the app: a live password it has heard of, or a removed one it has not heard is gone? */
+export function replicaAccepts(replicas: TokenReplicas, replica: TokenReplica, state: DirectoryState, app: DirectoryApp, secret: string, now: Date): { keyId: string } | null {
   const at = now.getTime();
-  if (at < new Date(password.startDateTime).getTime() || isExpired(password, now)) return false;
-  return password.addedAt === undefined || at - password.addedAt >= propagationDelayMs;
+  const live = state.passwordWithValue(app, secret);
+  if (live) return replicas.acceptsLive(replica, live, at) ? { keyId: live.keyId } : null;
+  const removed = state.removedWithValue(app, secret).find((r) => replicas.acceptsRemoved(replica, r, at));
+  return removed ? { keyId: removed.password.keyId } : null;
 }
 
 /**
@@ -180,9 +184,10 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
         } else {
           const password = state.passwordWithValue(app, secret ?? "");
           if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
-          if (!password || !usable(password, now, options.propagationDelayMs())) return invalidSecret(app.appId);
-          state.recordSignIn(app.appId, password.keyId, now);
-          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: password.keyId }, now);
+          const accepted = replicaAccepts(options.replicas, options.replicas.next(), state, app, secret ?? "", now);
+          if (!accepted) return invalidSecret(app.appId);
+          state.recordSignIn(app.appId, accepted.keyId, now);
+          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: accepted.keyId }, now);
         }
         const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });
         return {

@@ -2,8 +2,9 @@ import { Emulator } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "../graph/directory-state.js";
-import { authorityRoutes, type ExpiredSecretCode } from "./authority.js";
+import { authorityRoutes, replicaAccepts, type ExpiredSecretCode } from "./authority.js";
 import type { IssuerKeys } from "./federated/index.js";
+import { TokenReplicas, type ReplicaSpread, type TokenReplica } from "./token-replicas.js";
 import { managedIdentityPath, managedIdentityRoutes } from "./managed-identity.js";
 import { oauthErrorShape } from "./oauth-errors.js";
 
@@ -14,6 +15,9 @@ export interface EntraEmulatorOptions {
   tokens: TokenRegistry;
   /** A password added through Graph is refused for this many ms, as Entra does until it propagates. Default 0. */
   propagationDelayMs?: number;
+  /** Instead: the token endpoint's replicas, each with its own delays (see TokenReplica). */
+  replicas?: Array<Partial<TokenReplica>>;
+  replicaSpread?: ReplicaSpread;
   /** The code an expired secret is refused with: 7000222 (default, what Entra answers) or 7000215. */
   expiredSecretCode?: ExpiredSecretCode;
   /** A federated identity credential created through Graph is not matched for this many ms (AADSTS70021 meanwhile). Default 0. */
@@ -29,13 +33,17 @@ export interface EntraEmulatorOptions {
  */
 export class EntraEmulator extends Emulator {
   readonly state: DirectoryState;
+  /** Read by the token route on every request, so tests can change the replicas at any time. */
+  readonly replicas: TokenReplicas;
   // Read by the token route on every request, so tests can change it at any time.
-  private readonly propagation: { ms: number; federatedMs: number };
+  private readonly propagation: { federatedMs: number };
   private readonly expired: { code: ExpiredSecretCode };
 
   constructor(options: EntraEmulatorOptions) {
-    const propagation = { ms: options.propagationDelayMs ?? 0, federatedMs: options.federatedPropagationDelayMs ?? 0 };
+    const replicas = new TokenReplicas();
+    const propagation = { federatedMs: options.federatedPropagationDelayMs ?? 0 };
     const expired = { code: options.expiredSecretCode ?? 7000222 };
+    replicas.set({ replicas: options.replicas ?? [{ newSecretDelayMs: options.propagationDelayMs ?? 0 }], spread: options.replicaSpread });
     super(
       {
         name: "entra",
@@ -45,7 +53,7 @@ export class EntraEmulator extends Emulator {
           ...authorityRoutes({
             state: options.state,
             tokens: options.tokens,
-            propagationDelayMs: () => propagation.ms,
+            replicas,
             expiredSecretCode: () => expired.code,
             federatedPropagationDelayMs: () => propagation.federatedMs,
             ...(options.issuerKeys ? { issuerKeys: options.issuerKeys } : {}),
@@ -55,6 +63,7 @@ export class EntraEmulator extends Emulator {
       options.log,
     );
     this.state = options.state;
+    this.replicas = replicas;
     this.propagation = propagation;
     this.expired = expired;
   }
@@ -68,13 +77,22 @@ export class EntraEmulator extends Emulator {
     this.expired.code = code;
   }
 
-  /** A password added through Graph is refused for this many ms. */
+  /** The longest delay of any replica before it accepts a new password. */
   get propagationDelayMs(): number {
-    return this.propagation.ms;
+    return Math.max(...this.replicas.current.replicas.map((r) => r.newSecretDelayMs));
   }
 
+  /** One replica that refuses a password added through Graph for this many ms (and forgets a removed one at once). */
   set propagationDelayMs(ms: number) {
-    this.propagation.ms = ms;
+    this.replicas.set({ replicas: [{ newSecretDelayMs: ms }] });
+  }
+
+  /** Whether each replica would accept `secret` for the app right now, without taking a turn of the spread. */
+  replicaVerdicts(appId: string, secret: string): boolean[] {
+    const app = this.state.appByAppId(appId);
+    if (!app) return this.replicas.current.replicas.map(() => false);
+    const now = this.state.now();
+    return this.replicas.verdicts((replica) => replicaAccepts(this.replicas, replica, this.state, app, secret, now) !== null);
   }
 
   /**
@@ -103,6 +121,22 @@ export class EntraEmulator extends Emulator {
       IDENTITY_HEADER: this.state.managedIdentity.identityHeader,
       AZURE_AUTHORITY_HOST: this.url,
       AZURE_TENANT_ID: this.state.tenantId,
+      ...this.propagationSettings,
+    };
+  }
+
+  /**
+   * The watchdog's propagation settings that suit these replicas, as a user would choose them for a tenant
+   * whose delays they knew: a settle of the slowest replica's delay and one acceptance per replica in a row.
+   * (Real Entra publishes no bound; the watchdog's defaults are for it.)
+   */
+  get propagationSettings(): Record<string, string> {
+    const { replicas } = this.replicas.current;
+    return {
+      WATCHDOG_PROPAGATION_SETTLE_SECONDS: String(this.propagationDelayMs / 1000),
+      WATCHDOG_PROPAGATION_CONFIRMATIONS: String(replicas.length),
+      WATCHDOG_PROPAGATION_SPACING_SECONDS: "0.01",
+      WATCHDOG_PROPAGATION_READ_LAG_SECONDS: String(this.state.staleReadMs / 1000),
     };
   }
 

@@ -34,7 +34,9 @@ export function managedIdentityRoutes(state: DirectoryState, tokens: TokenRegist
         const wrongClient = clientId !== null && clientId.toLowerCase() !== identity.clientId.toLowerCase();
         const wrongObject = objectId !== null && objectId.toLowerCase() !== identity.principalId.toLowerCase();
         if (wrongClient || wrongObject) return refuse(400, "Unable to load the proper Managed Identity.");
-        const issued = tokens.issue({ audience: resource, tenantId: state.tenantId, appId: identity.clientId, objectId: identity.principalId });
+        // Graph tokens carry the identity's app roles (application permissions) in effect at issuance.
+        const roles = resource.replace(/\/$/, "") === "https://graph.microsoft.com" ? [...state.effectiveRoles(identity.clientId)] : undefined;
+        const issued = tokens.issue({ audience: resource, tenantId: state.tenantId, appId: identity.clientId, objectId: identity.principalId, roles });
         return {
           status: 200,
           // App Service sends expires_on as a string of Unix seconds.

@@ -6,6 +6,7 @@ import { GraphEmulator } from "../graph/graph-emulator.js";
 import type { EntraWorld } from "../world/spec.js";
 import { EntraEmulator } from "./entra-emulator.js";
 import type { IssuerKeys } from "./federated/index.js";
+import type { TokenReplica } from "./token-replicas.js";
 
 export interface DirectorySandbox {
   state: DirectoryState;
@@ -25,6 +26,8 @@ export async function startDirectorySandbox(
     tokens?: TokenRegistry;
     maxPageSize?: number;
     propagationDelayMs?: number;
+    /** The token endpoint's replicas, each with its own delays for new and removed secrets. */
+    replicas?: Array<Partial<TokenReplica>>;
     federatedPropagationDelayMs?: number;
     /** Where Entra finds external issuers' keys (jwt-bearer client assertions). */
     issuerKeys?: IssuerKeys;
@@ -38,6 +41,7 @@ export async function startDirectorySandbox(
     state,
     tokens,
     propagationDelayMs: options.propagationDelayMs,
+    replicas: options.replicas,
     federatedPropagationDelayMs: options.federatedPropagationDelayMs,
     ...(options.issuerKeys ? { issuerKeys: options.issuerKeys } : {}),
     log: options.log,

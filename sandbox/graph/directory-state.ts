@@ -58,6 +58,8 @@ export interface DirectoryApp {
   passwordCredentials: DirectoryPassword[];
   keyCredentials: DirectoryKeyCredential[];
   federatedIdentityCredentials: DirectoryFederatedCredential[];
+  /** Object ids of the owners (users or service principals); the managed identity's principal by default. */
+  owners: string[];
 }
 
 export interface DirectorySignIn {
@@ -85,9 +87,24 @@ export interface ManagedIdentity {
   principalId: string;
   /** What `X-IDENTITY-HEADER` must carry; tests may change it to make the environment's header wrong. */
   identityHeader: string;
+  /** Graph application permissions granted to it (app role assignments), by default all the watchdog can use. */
+  roles: string[];
 }
 
+/** Every Graph application permission the watchdog can use: the default grant of a sandbox tenant. */
+export const allWatchdogGraphRoles = ["Application.ReadWrite.OwnedBy", "AuditLog.Read.All", "Policy.Read.All"];
+
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function cloneApp(app: DirectoryApp): DirectoryApp {
+  return {
+    ...app,
+    tags: [...app.tags],
+    passwordCredentials: app.passwordCredentials.map((p) => ({ ...p })),
+    keyCredentials: app.keyCredentials.map((k) => ({ ...k })),
+    federatedIdentityCredentials: app.federatedIdentityCredentials.map((f) => ({ ...f, audiences: [...f.audiences] })),
+  };
+}
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -112,12 +129,22 @@ export class DirectoryState {
   signInReportsAvailable: boolean;
   /** How the sign-in report answers; tests switch it. */
   signInReport: SignInReportStyle = { timestamps: "utc", shape: "collection" };
+  /** Passwords removed through Graph, newest last: token replicas that lag behind may still accept them. */
+  readonly removedPasswords: Array<{ appId: string; password: DirectoryPassword; removedAt: number }> = [];
+  /**
+   * Reads of an app within this many ms of a write to it see the app as it was before the write (0: off).
+   * Entra is eventually consistent: "a successful write does not guarantee that an immediate read will reflect
+   * that change" (Microsoft Entra blog, "Designing for Eventual Consistency for Microsoft Entra", 2026-03-24,
+   * https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
+   */
+  staleReadMs = 0;
+  private readonly staleViews = new Map<string, { view: DirectoryApp; until: number }>();
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
   now: () => Date;
 
   constructor(world: EntraWorld, now: () => Date = () => new Date()) {
     this.tenantId = world.tenantId;
-    this.managedIdentity = { ...world.managedIdentity };
+    this.managedIdentity = { ...world.managedIdentity, roles: [...(world.managedIdentity.roles ?? allWatchdogGraphRoles)] };
     this.applications = world.applications.map((app) => ({
       id: app.id,
       appId: app.appId,
@@ -130,10 +157,39 @@ export class DirectoryState {
         audiences: [...f.audiences],
         description: f.description ?? null,
       })),
+      owners: [...(app.owners ?? [world.managedIdentity.principalId])],
     }));
     for (const signIn of world.signIns) this.signIns.set(signIn.keyId.toLowerCase(), { ...signIn });
     this.signInReportsAvailable = world.signInReportsAvailable;
     this.now = now;
+  }
+
+  /** When each role was granted to the managed identity (absent: from the start). */
+  private readonly grantedAt = new Map<string, number>();
+  /** A role granted through `grantRole` takes effect only this long after the grant (app role assignments replicate; tokens are cached). */
+  roleAssignmentDelayMs = 0;
+
+  /** Grants a Graph application permission to the managed identity, effective after `roleAssignmentDelayMs`. */
+  grantRole(role: string): void {
+    if (!this.managedIdentity.roles.includes(role)) this.managedIdentity.roles.push(role);
+    this.grantedAt.set(role, this.now().getTime());
+  }
+
+  revokeRole(role: string): void {
+    const index = this.managedIdentity.roles.indexOf(role);
+    if (index >= 0) this.managedIdentity.roles.splice(index, 1);
+  }
+
+  /** The roles a caller's token carries: the managed identity's effective grants; any other caller (wire tests) every role. */
+  effectiveRoles(appId: string): Set<string> {
+    if (appId.toLowerCase() !== this.managedIdentity.clientId.toLowerCase()) return new Set([...allWatchdogGraphRoles, "Application.ReadWrite.All"]);
+    const at = this.now().getTime();
+    return new Set(this.managedIdentity.roles.filter((role) => at - (this.grantedAt.get(role) ?? -Infinity) >= this.roleAssignmentDelayMs));
+  }
+
+  /** The service principal object id of a caller, when the directory knows it. */
+  principalOf(appId: string): string | undefined {
+    return appId.toLowerCase() === this.managedIdentity.clientId.toLowerCase() ? this.managedIdentity.principalId : undefined;
   }
 
   appById(id: string): DirectoryApp | undefined {
@@ -154,9 +210,30 @@ export class DirectoryState {
       passwordCredentials: input.passwordCredentials ?? [],
       keyCredentials: input.keyCredentials ?? [],
       federatedIdentityCredentials: input.federatedIdentityCredentials ?? [],
+      owners: input.owners ?? [this.managedIdentity.principalId],
     };
     this.applications.push(app);
     return app;
+  }
+
+  /** Call before changing an app: reads within `staleReadMs` keep seeing it as it is now (the oldest view of a burst of writes). */
+  beforeWrite(app: DirectoryApp): void {
+    if (this.staleReadMs <= 0) return;
+    const at = this.now().getTime();
+    const current = this.staleViews.get(app.id);
+    const view = current && current.until > at ? current.view : cloneApp(app);
+    this.staleViews.set(app.id, { view, until: at + this.staleReadMs });
+  }
+
+  /** Ends every stale-read window now, as if replication had caught up (tests that cannot rely on timing). */
+  catchUpReads(): void {
+    this.staleViews.clear();
+  }
+
+  /** The app as a read sees it: the view from before a recent write while the stale-read window lasts. */
+  readView(app: DirectoryApp): DirectoryApp {
+    const stale = this.staleViews.get(app.id);
+    return stale && stale.until > this.now().getTime() ? stale.view : app;
   }
 
   /** Mints a password as Graph's addPassword does: new key id, new value, start now. */
@@ -170,6 +247,7 @@ export class DirectoryState {
       secretText: newSecretText(),
       addedAt: now.getTime(),
     };
+    this.beforeWrite(app);
     app.passwordCredentials.push(password);
     return password;
   }
@@ -178,13 +256,20 @@ export class DirectoryState {
   removePassword(app: DirectoryApp, keyId: string): boolean {
     const index = app.passwordCredentials.findIndex((p) => sameId(p.keyId, keyId));
     if (index < 0) return false;
-    app.passwordCredentials.splice(index, 1);
+    this.beforeWrite(app);
+    const [removed] = app.passwordCredentials.splice(index, 1);
+    this.removedPasswords.push({ appId: app.appId, password: removed!, removedAt: this.now().getTime() });
     return true;
   }
 
   /** The app's password whose value is `secretText`, whatever its dates. */
   passwordWithValue(app: DirectoryApp, secretText: string): DirectoryPassword | undefined {
     return app.passwordCredentials.find((p) => sameSecret(p.secretText, secretText));
+  }
+
+  /** Removed passwords of the app whose value is `secretText`, newest first. */
+  removedWithValue(app: DirectoryApp, secretText: string): Array<{ appId: string; password: DirectoryPassword; removedAt: number }> {
+    return this.removedPasswords.filter((r) => sameId(r.appId, app.appId) && sameSecret(r.password.secretText, secretText)).reverse();
   }
 
   /** Every password value in the tenant: tests use them as canaries that must never show up in output. */

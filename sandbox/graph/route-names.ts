@@ -2,6 +2,7 @@
 export const graphRouteNames = {
   applicationsList: "applications.list",
   applicationsGet: "applications.get",
+  owners: "applications.owners",
   addPassword: "applications.addPassword",
   removePassword: "applications.removePassword",
   ficList: "applications.federatedIdentityCredentials.list",

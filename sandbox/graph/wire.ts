@@ -53,7 +53,7 @@ export function applicationToWire(app: DirectoryApp): WireObject {
 
 /** Properties `$select` may name on an application. */
 export const applicationProperties = Object.keys(
-  applicationToWire({ id: "", appId: "", displayName: "", tags: [], passwordCredentials: [], keyCredentials: [], federatedIdentityCredentials: [] }),
+  applicationToWire({ id: "", appId: "", displayName: "", tags: [], passwordCredentials: [], keyCredentials: [], federatedIdentityCredentials: [], owners: [] }),
 );
 
 export function project(object: WireObject, properties: string[] | undefined): WireObject {

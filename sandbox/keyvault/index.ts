@@ -2,3 +2,4 @@ export { KeyVaultEmulator, type KeyVaultEmulatorOptions } from "./keyvault-emula
 export { keyVaultRoutes, supportedApiVersions } from "./routes.js";
 export { KeyVaultState, type EmulatedDeletedSecret, type EmulatedSecret, type EmulatedSecretVersion } from "./state.js";
 export { keyVaultResource } from "./auth.js";
+export { KeyVaultRbac, keyVaultRoles, type SecretAction } from "./rbac.js";

@@ -6,6 +6,7 @@ import { challenge } from "./auth.js";
 import { maxPageSize } from "./paging.js";
 import { KeyVaultKeys, keyRoutes } from "./keys.js";
 import { guardedRoute, keyVaultRouteTable } from "./routes.js";
+import { KeyVaultRbac } from "./rbac.js";
 import { KeyVaultState } from "./state.js";
 import { keyVaultError } from "./wire.js";
 
@@ -35,6 +36,8 @@ export class KeyVaultEmulator extends Emulator {
   readonly state: KeyVaultState;
   /** The vault's keys (the OIDC broker's signing key): create, read, list versions, sign. */
   readonly keys: KeyVaultKeys;
+  /** The vault's Azure RBAC (off until `rbac.enabled`): roles per principal, with an assignment delay. */
+  readonly rbac: KeyVaultRbac;
 
   constructor(options: KeyVaultEmulatorOptions) {
     const retentionDays = options.softDeleteRetentionDays ?? 90;
@@ -46,8 +49,10 @@ export class KeyVaultEmulator extends Emulator {
       throw new Error(`KeyVaultEmulator: pageSize must be an integer from 1 to ${maxPageSize}, got ${pageSize}`);
     }
     const state = new KeyVaultState(options.world, options.now ?? (() => new Date()), retentionDays);
+    const rbac = new KeyVaultRbac(options.now ?? (() => new Date()));
     const settings = {
       state,
+      rbac,
       pageSize,
       tokens: options.tokens,
       tenantId: options.tenantId,
@@ -65,5 +70,6 @@ export class KeyVaultEmulator extends Emulator {
     );
     this.state = state;
     this.keys = keys;
+    this.rbac = rbac;
   }
 }

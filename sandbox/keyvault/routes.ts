@@ -1,6 +1,7 @@
 import type { EmulatorReply, EmulatorRequest, Route, RouteHandler } from "../core/emulator.js";
 import { challenge, type ChallengeSettings } from "./auth.js";
 import { page } from "./paging.js";
+import type { KeyVaultRbac, SecretAction } from "./rbac.js";
 import { readSetBody, readUpdateBody } from "./requests.js";
 import { KeyVaultProblem, secretNamePattern, type KeyVaultState } from "./state.js";
 import { deletedSecretBundle, deletedSecretItem, keyVaultError, secretBundle, secretItem } from "./wire.js";
@@ -25,6 +26,7 @@ const latestApiVersion = "2025-07-01";
 
 export interface RouteSettings extends ChallengeSettings {
   state: KeyVaultState;
+  rbac: KeyVaultRbac;
   pageSize: number;
 }
 
@@ -48,10 +50,14 @@ function checkName(name: string | undefined): string {
 }
 
 /** Every route: challenge first (from headers only), then the api-version, then the handler. */
-export function guardedRoute(settings: RouteSettings, handler: RouteHandler): RouteHandler {
+/** `action`: the secrets data action RBAC checks (keys routes are not under the vault's secret roles here). */
+export function guardedRoute(settings: RouteSettings, handler: RouteHandler, action?: SecretAction): RouteHandler {
   return async (req): Promise<EmulatorReply> => {
     const refused = challenge(req, settings);
     if (refused) return refused;
+    const claims = settings.tokens.verify(req.headers.authorization, ["https://vault.azure.net"]);
+    const forbidden = claims && action ? settings.rbac.deny(claims, action) : undefined;
+    if (forbidden) return forbidden;
     try {
       checkApiVersion(req);
       return await handler(req);
@@ -65,11 +71,23 @@ export function guardedRoute(settings: RouteSettings, handler: RouteHandler): Ro
 export function keyVaultRouteTable(settings: RouteSettings): Route[] {
   const { state } = settings;
   const days = () => state.retentionDays;
+  const actionOf: Record<string, SecretAction> = {
+    [keyVaultRoutes.listSecrets]: "readMetadata",
+    [keyVaultRoutes.listVersions]: "readMetadata",
+    [keyVaultRoutes.getSecret]: "getSecret",
+    [keyVaultRoutes.setSecret]: "setSecret",
+    [keyVaultRoutes.updateSecret]: "update",
+    [keyVaultRoutes.deleteSecret]: "delete",
+    [keyVaultRoutes.listDeleted]: "readMetadata",
+    [keyVaultRoutes.getDeleted]: "readMetadata",
+    [keyVaultRoutes.recoverDeleted]: "recover",
+    [keyVaultRoutes.purgeDeleted]: "purge",
+  };
   const route = (name: string, method: string, pattern: string, handler: RouteHandler): Route => ({
     name,
     method,
     pattern,
-    handler: guardedRoute(settings, handler),
+    handler: guardedRoute(settings, handler, actionOf[name]),
   });
 
   const getSecret: RouteHandler = (req) => {

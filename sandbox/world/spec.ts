@@ -32,7 +32,7 @@ export interface CircleWorld {
 export interface EntraWorld {
   tenantId: string;
   /** The watchdog's own managed identity: what IDENTITY_ENDPOINT hands out tokens for. */
-  managedIdentity: { clientId: string; principalId: string; identityHeader: string };
+  managedIdentity: { clientId: string; principalId: string; identityHeader: string; roles?: string[] };
   applications: Array<{
     id: string; // object id
     appId: string;
@@ -48,6 +48,8 @@ export interface EntraWorld {
     }>;
     keyCredentials: Array<{ keyId: string; displayName: string | null; startDateTime: string; endDateTime: string; type: string; usage: string }>;
     federatedIdentityCredentials?: Array<{ id: string; name: string; issuer: string; subject: string; audiences: string[]; description?: string }>;
+    /** Owner object ids; default: the managed identity's principal (so Application.ReadWrite.OwnedBy can change it). */
+    owners?: string[];
   }>;
   /** Beta appCredentialSignInActivities by key id; a key absent here has no recorded sign-in. */
   signIns: Array<{ keyId: string; appId: string; lastSignInDateTime: string }>;

@@ -1,4 +1,5 @@
 import { identityStorageEndpoints, type IdentityStorageEndpoints } from "../adapters/state/azure/index.js";
+import type { PropagationOptions } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
 import { z } from "zod";
 
@@ -23,6 +24,8 @@ export interface Settings {
   refreshMinIntervalSeconds: number;
   /** WATCHDOG_SIGNIN_REPORTING_LAG_HOURS: how late Graph's sign-in report may be; quiet days count only up to now minus this. */
   signInReportingLagHours: number;
+  /** When a new client secret counts as propagated (WATCHDOG_PROPAGATION_*); unset fields take the engine's defaults. */
+  propagation: PropagationOptions;
 }
 
 export class SettingsError extends BadInputError {
@@ -41,6 +44,9 @@ const httpsUrl = z
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
 
+// Fractions allowed (0.05 = 50 ms), at most an hour: a rotation waits this long inline.
+const seconds = z.coerce.number("expected a number of seconds").min(0, "expected 0 or more").max(3600, "expected at most 3600 seconds");
+
 const envSchema = z.object({
   CIRCLECI_TOKEN: optional(z.string().min(1)),
   CIRCLECI_ORG_ID: optional(uuid),
@@ -57,6 +63,10 @@ const envSchema = z.object({
   WATCHDOG_REPORT_URL: optional(z.string().url("expected a URL").refine((u) => u.startsWith("https://"), "expected an https:// URL")),
   WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS: optional(z.coerce.number().int("expected a whole number of seconds").min(0, "expected 0 or more")),
   WATCHDOG_SIGNIN_REPORTING_LAG_HOURS: optional(z.coerce.number().int("expected a whole number of hours").min(0, "expected 0 or more").max(24 * 30, "expected at most 720 (30 days)")),
+  WATCHDOG_PROPAGATION_CONFIRMATIONS: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(20, "expected at most 20")),
+  WATCHDOG_PROPAGATION_SPACING_SECONDS: optional(seconds),
+  WATCHDOG_PROPAGATION_SETTLE_SECONDS: optional(seconds),
+  WATCHDOG_PROPAGATION_READ_LAG_SECONDS: optional(seconds),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -96,6 +106,12 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     ...(e.WATCHDOG_REPORT_URL ? { reportUrl: e.WATCHDOG_REPORT_URL } : {}),
     refreshMinIntervalSeconds: e.WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS ?? 300,
     signInReportingLagHours: e.WATCHDOG_SIGNIN_REPORTING_LAG_HOURS ?? defaultSignInReportingLagHours,
+    propagation: {
+      ...(e.WATCHDOG_PROPAGATION_CONFIRMATIONS !== undefined ? { confirmations: e.WATCHDOG_PROPAGATION_CONFIRMATIONS } : {}),
+      ...(e.WATCHDOG_PROPAGATION_SPACING_SECONDS !== undefined ? { spacingMs: Math.round(e.WATCHDOG_PROPAGATION_SPACING_SECONDS * 1000) } : {}),
+      ...(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS !== undefined ? { settleMs: Math.round(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS * 1000) } : {}),
+      ...(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS !== undefined ? { readLagMs: Math.round(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS * 1000) } : {}),
+    },
   };
 }
 

@@ -18,6 +18,8 @@ import {
 } from "../engine/migration/index.js";
 import { discover, type DiscoveryReport } from "../engine/discover/index.js";
 import { otherCredentialsOfApp, type OidcCredential } from "../domain/policy/index.js";
+import { runDoctor } from "../engine/doctor/index.js";
+import type { DoctorReport } from "../domain/doctor/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
 import { HOUR_MS } from "../domain/time.js";
@@ -80,6 +82,8 @@ export interface Watchdog {
   migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
   /** `watchdog oidc check-token <name>`: a pasted CircleCI OIDC token compared with the app's federated credentials. */
   checkOidcToken(name: string, token: string): Promise<TokenCheckResult>;
+  /** Every permission and role the policy's actions need, present or missing, with the grant that fixes it (`watchdog doctor`, GET /api/doctor). Reads only. */
+  doctor(): Promise<DoctorReport>;
   /** Proposed policy bindings for what the inventory holds (`watchdog discover`). */
   discover(options: { projects?: string[]; oidc?: { projectIds: string[]; userIds: string[] } }): Promise<DiscoveryReport>;
 }
@@ -167,6 +171,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
           reportUrl: settings.reportUrl,
           readMemo: instanceReads(settings).memo,
           signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
+          propagation: settings.propagation,
         },
         { ...opts, now },
       ),
@@ -186,6 +191,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
         manual,
         snapshotComplete,
         appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
+        propagation: settings.propagation,
       });
       return { dryRun: false, outcome };
     },
@@ -205,7 +211,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (credential.action !== "oidc" && !(command === "rollback" && credential.action === "rotate")) {
         throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
       }
-      const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor };
+      const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor, propagation: settings.propagation };
       const signInReportingLagMs = settings.signInReportingLagHours * HOUR_MS;
       if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
       // Retiring removes things: only on a complete inventory, as in the cycle.
@@ -225,6 +231,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (credential.action !== "oidc") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials are federated`);
       return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now() });
     },
+    doctor: () => runDoctor(adapters, policy, { vaultUrl: settings.keyVaultUrl }),
     discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),
   };
 }

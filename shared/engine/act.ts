@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { Plan } from "../domain/finding.js";
 import { otherCredentialsOfApp, type PolicyCredential, type Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
-import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
+import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type PropagationOptions, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
 import { migrateCredential, migrationChangedTheWorld, type MigrationOutcome } from "./migration/index.js";
 
 export interface ActOptions {
@@ -15,6 +15,8 @@ export interface ActOptions {
   fanOutAbove: number;
   /** See MigrateOptions.signInReportingLagMs. */
   signInReportingLagMs: number;
+  /** When a new secret counts as propagated (defaults: the rotation engine's). */
+  propagation?: PropagationOptions;
 }
 
 export interface ActResult {
@@ -64,6 +66,7 @@ export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, opti
     manual: false,
     snapshotComplete: plan.complete,
     reason,
+    ...(options.propagation ? { propagation: options.propagation } : {}),
   });
   const { answered, actionable } = await splitWaiting(ports, work, rotateOptions);
   if (ports.queue && actionable.length > options.fanOutAbove) {
@@ -119,6 +122,7 @@ async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options
         actor: options.actor,
         snapshotComplete: plan.complete,
         signInReportingLagMs: options.signInReportingLagMs,
+        ...(options.propagation ? { propagation: options.propagation } : {}),
       }),
     );
   }

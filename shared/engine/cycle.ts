@@ -9,7 +9,7 @@ import type { WebhookSink } from "../ports/notifier.js";
 import { deliverPending, isFirstCycle, loadLedger, markAnnounced, recordAlerts, type Delivered } from "./alerts/index.js";
 import { takeInventory, type InventoryProgress } from "./inventory.js";
 import { act, changedTheWorld } from "./act.js";
-import { isBusy, type RotationOutcome } from "./rotation/index.js";
+import { isBusy, type PropagationOptions, type RotationOutcome } from "./rotation/index.js";
 import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
 import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-health.js";
 import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
@@ -65,6 +65,8 @@ export interface CycleDependencies {
   readMemo?: ReadMemo;
   /** See MigrateOptions.signInReportingLagMs. */
   signInReportingLagMs: number;
+  /** When a new secret counts as propagated (defaults: the rotation engine's). */
+  propagation?: PropagationOptions;
 }
 
 export interface CycleOptions {
@@ -154,7 +156,15 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   if (options.dryRun) return report;
 
   try {
-    const acted = await act(adapters, policy, plan, { tenantId: deps.tenantId, orgId: deps.orgId, now: options.now, actor: options.actor, fanOutAbove: deps.fanOutAbove, signInReportingLagMs: deps.signInReportingLagMs });
+    const acted = await act(adapters, policy, plan, {
+      tenantId: deps.tenantId,
+      orgId: deps.orgId,
+      now: options.now,
+      actor: options.actor,
+      fanOutAbove: deps.fanOutAbove,
+      signInReportingLagMs: deps.signInReportingLagMs,
+      ...(deps.propagation ? { propagation: deps.propagation } : {}),
+    });
     report.rotations = acted.rotations;
     report.migrations = acted.migrations;
     report.enqueued = acted.enqueued;

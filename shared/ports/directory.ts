@@ -26,6 +26,17 @@ export interface Directory {
   /** Idempotent. */
   deleteFederatedCredential(appObjectId: string, credentialId: string): Promise<void>;
   lastSignIn(appId: string, keyId: string): Promise<SignInEvidence>;
+  /** Who the watchdog is to Graph: its service principal's object id and the application permissions its token carries. */
+  callerIdentity(): Promise<CallerIdentity>;
+  /** Object ids of the app's owners (users and service principals). */
+  listOwners(appObjectId: string): Promise<string[]>;
+}
+
+export interface CallerIdentity {
+  /** The `oid` claim: the service principal's object id (null when the token does not say). */
+  principalId: string | null;
+  /** The `roles` claim: Graph application permissions in effect when the token was issued. */
+  roles: string[];
 }
 
 /** Proves a client secret works: acquires a token with it (client-credentials grant). */

@@ -26,6 +26,7 @@ import { defaultSignInReportingLagHours } from "../../shared/app/settings.js";
 import type { WatchdogPorts } from "../../shared/ports/index.js";
 import type { StateStore } from "../../shared/ports/state-store.js";
 import type { MigrateOptions } from "../../shared/engine/migration/index.js";
+import { instantPropagation } from "./rotation-scenario.js";
 
 export const DAY = 86_400_000;
 
@@ -117,7 +118,7 @@ export class MigrationSandbox {
 
   migrateOptions(clock: TestClock, extra: Partial<MigrateOptions> = {}): MigrateOptions {
     const signInReportingLagMs = defaultSignInReportingLagHours * HOUR_MS;
-    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, signInReportingLagMs, ...extra };
+    return { orgId: this.orgId, tenantId: this.tenantId, now: clock.now, actor: "timer", snapshotComplete: true, signInReportingLagMs, propagation: instantPropagation, ...extra };
   }
 
   /** An app with the secret's password, the CircleCI place holding its value, and the policy credential (parsed as the policy file would be). */

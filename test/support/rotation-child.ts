@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     actor: input.actor,
     manual: false,
     snapshotComplete: true,
+    propagation: settings.propagation,
   });
   process.stdout.write(`${JSON.stringify(outcome)}\n`);
 }

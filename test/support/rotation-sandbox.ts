@@ -111,6 +111,7 @@ export class RotationSandbox {
   env(stateDir: string): Record<string, string> {
     return {
       ...this.directory.environment,
+      ...this.directory.entra.propagationSettings,
       CIRCLECI_TOKEN: this.circleWorld.token,
       CIRCLECI_ORG_ID: this.circleWorld.org.id,
       CIRCLECI_API_URL: this.circleci.apiUrl,

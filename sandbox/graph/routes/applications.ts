@@ -3,6 +3,7 @@ import { applicationPath, authenticated, contextUrl, resolveApplication, type Gr
 import { graphBadRequest } from "../graph-errors.js";
 import { parseFilter, UnsupportedFilterError } from "../odata-filter.js";
 import { paginate, parseSelect } from "../paging.js";
+import { denyRead } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import { applicationProperties, applicationToWire, project } from "../wire.js";
 
@@ -14,9 +15,11 @@ export function applicationRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: /^\/(?<version>v1\.0|beta)\/applications\/?$/,
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const select = parseSelect(req, applicationProperties, "application");
         if ("reply" in select) return select.reply;
-        let apps = context.state.applications.map(applicationToWire);
+        let apps = context.state.applications.map((app) => applicationToWire(context.state.readView(app)));
         const filter = req.query.get("$filter");
         if (filter !== null) {
           try {
@@ -45,6 +48,8 @@ export function applicationRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: applicationPath(""),
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
         const select = parseSelect(req, applicationProperties, "application");
@@ -52,7 +57,26 @@ export function applicationRoutes(context: GraphContext): Route[] {
         const fragment = select.properties ? `applications(${select.properties.join(",")})/$entity` : "applications/$entity";
         return {
           status: 200,
-          json: { "@odata.context": contextUrl(req, fragment), ...project(applicationToWire(resolved.app), select.properties) },
+          json: { "@odata.context": contextUrl(req, fragment), ...project(applicationToWire(context.state.readView(resolved.app)), select.properties) },
+        };
+      }),
+    },
+    {
+      name: graphRouteNames.owners,
+      method: "GET",
+      pattern: applicationPath("/owners"),
+      // application: list owners — directoryObject collection; service principals come as microsoft.graph.servicePrincipal.
+      handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
+        const resolved = resolveApplication(context, req);
+        if ("reply" in resolved) return resolved.reply;
+        return {
+          status: 200,
+          json: {
+            "@odata.context": contextUrl(req, "directoryObjects"),
+            value: context.state.readView(resolved.app).owners.map((id) => ({ "@odata.type": "#microsoft.graph.servicePrincipal", id })),
+          },
         };
       }),
     },

@@ -4,6 +4,7 @@ import type { DirectoryApp, DirectoryFederatedCredential } from "../directory-st
 import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest, graphError, graphNotFound } from "../graph-errors.js";
 import { paginate } from "../paging.js";
+import { denyRead, denyWrite } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import { federatedCredentialToWire } from "../wire.js";
 
@@ -69,9 +70,11 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: applicationPath(collection),
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
-        const page = paginate(req, resolved.app.federatedIdentityCredentials, context.maxPageSize);
+        const page = paginate(req, context.state.readView(resolved.app).federatedIdentityCredentials, context.maxPageSize);
         if ("reply" in page) return page.reply;
         return {
           status: 200,
@@ -90,6 +93,8 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, async (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const read = await readJsonObject(req);
         if ("reply" in read) return read.reply;
         const candidate = validate(read.body);
@@ -111,6 +116,7 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
           );
         }
         const created: DirectoryFederatedCredential = { id: randomUUID(), ...candidate, addedAt: context.state.now().getTime() };
+        context.state.beforeWrite(resolved.app);
         existing.push(created);
         const version = req.params.version ?? "v1.0";
         return {
@@ -128,9 +134,11 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: applicationPath(item),
       handler: authenticated(context, (req) => {
+        const refused = denyRead(context, req);
+        if (refused) return refused;
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
-        const found = findCredential(resolved.app, req);
+        const found = findCredential(context.state.readView(resolved.app), req);
         if (isReply(found)) return found;
         return {
           status: 200,
@@ -148,9 +156,12 @@ export function federatedCredentialRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const found = findCredential(resolved.app, req);
         if (isReply(found)) return found.status === 404 ? missingCredentialReply(context, req.params.ficRef ?? "", () => found) : found;
         const list = resolved.app.federatedIdentityCredentials;
+        context.state.beforeWrite(resolved.app);
         list.splice(list.indexOf(found), 1);
         return { status: 204 };
       }),

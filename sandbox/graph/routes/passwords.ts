@@ -1,6 +1,7 @@
 import type { Route } from "../../core/emulator.js";
 import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest } from "../graph-errors.js";
+import { denyWrite } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import { passwordToWire } from "../wire.js";
 
@@ -29,6 +30,8 @@ export function passwordRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, async (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const read = await readJsonObject(req);
         if ("reply" in read) return read.reply;
         const requested = read.body.passwordCredential ?? {};
@@ -63,6 +66,8 @@ export function passwordRoutes(context: GraphContext): Route[] {
       handler: authenticated(context, async (req) => {
         const resolved = resolveApplication(context, req);
         if ("reply" in resolved) return resolved.reply;
+        const refused = denyWrite(context, req, resolved.app);
+        if (refused) return refused;
         const read = await readJsonObject(req);
         if ("reply" in read) return read.reply;
         const keyId = read.body.keyId;

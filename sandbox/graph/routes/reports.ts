@@ -3,6 +3,7 @@ import type { DirectoryState } from "../directory-state.js";
 import { authenticated, contextUrl, type GraphContext } from "../graph-context.js";
 import { graphBadRequest, graphError } from "../graph-errors.js";
 import { parseFilter, UnsupportedFilterError } from "../odata-filter.js";
+import { denyWithout, graphRoles } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import type { WireObject } from "../wire.js";
 
@@ -51,6 +52,8 @@ export function reportRoutes(context: GraphContext): Route[] {
       method: "GET",
       pattern: /^\/(?<version>beta)\/reports\/appCredentialSignInActivities\/?$/,
       handler: authenticated(context, (req) => {
+        const refused = denyWithout(context, req, graphRoles.auditLog);
+        if (refused) return refused;
         if (!context.state.signInReportsAvailable) {
           return graphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Neither tenant is B2C or tenant doesn't have premium license");
         }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
 import { AdaptiveLimiter } from "../pacing/index.js";
 import type { AppPassword, EntraApp } from "../../domain/snapshot.js";
-import type { Directory, FederatedCredential, SignInEvidence } from "../../ports/directory.js";
+import type { CallerIdentity, Directory, FederatedCredential, SignInEvidence } from "../../ports/directory.js";
+import { readCallerIdentity } from "./caller-identity.js";
 import { callGraph, type GraphCallSpec } from "./graph-call.js";
 import { createGraphClient } from "./graph-client.js";
 import { GraphError } from "./graph-error.js";
@@ -11,6 +12,8 @@ import {
   addedPasswordSchema,
   applicationSchema,
   credentialSignInActivityAnswerSchema,
+  credentialSignInActivitySchema,
+  directoryObjectSchema,
   federatedCredentialSchema,
   pageSchema,
 } from "./graph-schemas.js";
@@ -125,6 +128,18 @@ export class GraphDirectory implements Directory {
       if (error instanceof GraphError && error.status === 404 && error.code === "Request_ResourceNotFound") return false;
       throw error;
     }
+  }
+
+  async callerIdentity(): Promise<CallerIdentity> {
+    const token = await this.settings.credential.getToken(this.settings.scope);
+    if (!token) throw new Error("Graph callerIdentity: the Azure credential gave no Microsoft Graph token");
+    return readCallerIdentity(token.token);
+  }
+
+  async listOwners(appObjectId: string): Promise<string[]> {
+    const path = `/applications/${segment(appObjectId)}/owners`;
+    const owners = await this.listAll("listOwners", path, directoryObjectSchema, () => this.client.api(path).select(["id"]).get());
+    return owners.map((o) => o.id);
   }
 
   async listFederatedCredentials(appObjectId: string): Promise<FederatedCredential[]> {

@@ -61,3 +61,5 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 /** The sign-in activity answer: a collection (list), or one object (the get call's documented "by keyId" example). */
 export const credentialSignInActivityAnswerSchema = z.union([pageSchema(credentialSignInActivitySchema), credentialSignInActivitySchema]);
+/** A directoryObject of a collection such as an application's owners: only its id is read. */
+export const directoryObjectSchema = z.object({ id: z.string() });

@@ -29,8 +29,8 @@ export {
   type RotationVaultTags,
 } from "./markers.js";
 export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
-export { reconcile, type ObservedVersion, type ObservedWorld, type Reconciliation } from "./reconcile.js";
-export { checkBeforeRetire, chooseRetirement, type RetireCheck } from "./retirement.js";
+export { absencesToConfirm, reconcile, type ObservedVersion, type ObservedWorld, type Reconciliation } from "./reconcile.js";
+export { checkBeforeRetire, chooseRetirement, versionsToDisable, type RetireCheck } from "./retirement.js";
 export { previewRotation, type RotationPreview } from "./preview.js";
 export {
   addHistory,

@@ -30,6 +30,25 @@ export interface Reconciliation {
 const uniq = (values: string[]) => [...new Set(values)];
 
 /**
+ * Passwords of the current rotation that the journal or Key Vault says exist, or that an unfinished mint may
+ * have made, but that this read of the app does not show. Graph reads shortly after a write may not show it
+ * yet (Entra is eventually consistent), so such an absence is believed only on a second read made later:
+ * otherwise a just-minted password would be taken for lost (and minted again) or its version for dead.
+ */
+export function absencesToConfirm(journal: RotationJournal, world: ObservedWorld): string[] {
+  const { rotationId, credential } = journal;
+  const shown = (keyId: string | undefined) => world.passwords.some((p) => sameKeyId(p.keyId, keyId));
+  const expected = [
+    ...(journal.minted ? [journal.minted.keyId] : []),
+    ...world.versions.filter((v) => v.tags.rotationId === rotationId && (v.tags.credential ?? credential) === credential && v.tags.keyId).map((v) => v.tags.keyId!),
+  ];
+  const missing = uniq(expected.filter((keyId) => !shown(keyId))).map((keyId) => `password ${keyId}`);
+  const mintUnsettled = journal.pending?.step === "mint" || journal.lastFailure?.step === "mint";
+  if (mintUnsettled && !world.passwords.some((p) => isMintedBy(p.displayName, credential, rotationId))) missing.push(`a password of rotation ${rotationId} (the mint's outcome is unknown)`);
+  return missing;
+}
+
+/**
  * Brings the journal in line with the world after an uncertain outcome (a crash, a lost answer, a failed
  * call). The rules, for the current rotation id R:
  * - an enabled Key Vault version tagged R whose keyId names a password of R that still exists means the

@@ -59,6 +59,18 @@ export type RetireCheck =
  * old one would take away the fallback). Removes only passwords that still exist: the old ones chosen at
  * start and any stray password of this rotation (minted by a run that lost its lease), never the new one.
  */
+/**
+ * The Key Vault versions retire disables: those chosen at start (and dead ones found since), plus any other
+ * enabled version of this rotation — a store whose answer was lost and that the SDK's retry repeated leaves
+ * a second version of the same value. The stored version itself is never among them.
+ */
+export function versionsToDisable(journal: RotationJournal, versions: Array<{ version: string; enabled: boolean; tags: Record<string, string> }>): string[] {
+  const strays = versions
+    .filter((v) => v.enabled && v.tags.rotationId === journal.rotationId && (v.tags.credential ?? journal.credential) === journal.credential)
+    .map((v) => v.version);
+  return [...new Set([...journal.retire.versions, ...strays])].filter((v) => v !== journal.stored?.version);
+}
+
 export function checkBeforeRetire(journal: RotationJournal, passwords: AppPassword[]): RetireCheck {
   const newKeyId = journal.minted?.keyId;
   if (!newKeyId || !passwords.some((p) => sameKeyId(p.keyId, newKeyId))) {

@@ -1,5 +1,5 @@
 import type { RotationPolicy } from "../../domain/policy/index.js";
-import type { TestRetryOptions } from "../rotation/index.js";
+import type { PropagationOptions, TestRetryOptions } from "../rotation/index.js";
 
 export interface MigrateOptions {
   /** CircleCI organization id (CIRCLECI_ORG_ID): the token issuer is https://oidc.circleci.com/org/<orgId>. */
@@ -18,6 +18,8 @@ export interface MigrateOptions {
   restart?: boolean;
   /** Ids for new migrations (default: a random UUID). */
   newMigrationId?: () => string;
+  /** When a secret issued by a rollback counts as propagated (see rotateCredential). */
+  propagation?: PropagationOptions;
   lease?: { ttlMs?: number; holderId?: string };
 }
 
@@ -40,6 +42,7 @@ export interface RollbackOptions {
   rotation?: Partial<RotationPolicy>;
   /** How long the new secret is tried against the token endpoint (see rotateCredential). */
   testRetry?: TestRetryOptions;
+  propagation?: PropagationOptions;
   lease?: { ttlMs?: number; holderId?: string };
 }
 

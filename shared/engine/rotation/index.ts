@@ -6,5 +6,5 @@ export { answerFromJournal, rotateCredential } from "./rotate-credential.js";
 export { pendingRotations, type PendingRotation } from "./journal-store.js";
 export { planRotation, type RotationPlan } from "./plan-rotation.js";
 export { defaultLeaseTtlMs } from "../journaled/lease.js";
-export { defaultTestRetry, type RotateOptions, type TestRetryOptions } from "./options.js";
+export { defaultPropagation, defaultTestRetry, type PropagationOptions, type RotateOptions, type TestRetryOptions } from "./options.js";
 export { isBusy, type ApiSystem, type FailedStep, type RotationBusy, type RotationOutcome, type RotationResult, type RotationStepRecord } from "./outcome.js";

@@ -12,6 +12,27 @@ export interface TestRetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * When a new secret counts as propagated, so that at the moment of the push every Entra front end accepts it.
+ * Entra's token endpoint is replicated and a new secret reaches its replicas at different times: 4–18 s
+ * observed (microsoftgraph/microsoft-graph-docs#17966), "a few minutes" in Microsoft's troubleshooting
+ * articles (MicrosoftDocs/SupportArticles-docs#795: "usually 3–5 minutes" for app changes), no published
+ * bound. One accepted token request only proves that one replica has it.
+ */
+export interface PropagationOptions {
+  /** Accepted token requests in a row, none refused in between, before the push (default 3). */
+  confirmations?: number;
+  /** Wait between two of them, so they reach different front ends and span time (default 15 s). */
+  spacingMs?: number;
+  /** The push waits at least this long after the mint, whatever the token requests say (default 60 s). */
+  settleMs?: number;
+  /**
+   * Graph reads made shortly after a write may not show it (Entra is eventually consistent): a password that
+   * should be there but is not is looked for again this long later before anything is concluded (default 15 s).
+   */
+  readLagMs?: number;
+}
+
 export interface RotateOptions {
   /** The Entra tenant of the app (AZURE_TENANT_ID). */
   tenantId: string;
@@ -33,10 +54,15 @@ export interface RotateOptions {
   /** Rotation ids for new rotations (default: a random UUID). */
   newRotationId?: () => string;
   testRetry?: TestRetryOptions;
+  /** When the new secret counts as propagated (settings WATCHDOG_PROPAGATION_*). */
+  propagation?: PropagationOptions;
   lease?: { ttlMs?: number; holderId?: string };
 }
 
 export const defaultTestRetry: Required<TestRetryOptions> = { attempts: 8, minDelayMs: 1_000, maxDelayMs: 15_000 };
+
+/** 60 s settle + 3 acceptances 15 s apart: the push comes at least 90 s after the mint, past the 4–18 s observed and into "minutes". */
+export const defaultPropagation: Required<PropagationOptions> = { confirmations: 3, spacingMs: 15_000, settleMs: 60_000, readLagMs: 15_000 };
 
 /** The ports a rotation needs, the vault among them (optional in WatchdogPorts). */
 export type RotationPorts = Pick<WatchdogPorts, "ci" | "directory" | "tester" | "state"> & { vault: Vault };

@@ -60,6 +60,7 @@ export async function rollBack(run: MigrationRun, options: RollbackOptions, rota
           snapshotComplete: false,
           reason: "rollback of the OIDC migration: the client secret was gone",
           ...(options.testRetry ? { testRetry: options.testRetry } : {}),
+          ...(options.propagation ? { propagation: options.propagation } : {}),
         });
         if (isBusy(outcome)) throw new MigrationStepFailed("rollback", `a new client secret could not be issued now: ${outcome.message}`);
         if (outcome.failure || !outcome.rotationId || (outcome.state !== "pushed" && outcome.state !== "retired")) {

@@ -1,9 +1,9 @@
-import { addHistory, reconcile, type ObservedVersion } from "../../../domain/rotation/index.js";
+import { absencesToConfirm, addHistory, reconcile, type ObservedVersion } from "../../../domain/rotation/index.js";
 import type { RotationRun } from "../run.js";
-import { requireApp } from "./start.js";
+import { readAppConfirmingAbsence } from "./read-app.js";
 
 /** The credential's Key Vault versions, metadata only. */
-export async function listVersions(run: RotationRun, step: "start" | "reconcile"): Promise<ObservedVersion[]> {
+export async function listVersions(run: RotationRun, step: "start" | "reconcile" | "retire"): Promise<ObservedVersion[]> {
   const name = run.credential.keyVault.secretName;
   const versions = await run.read(step, () => run.call("keyvault", () => run.ports.vault.listVersions(name)));
   return versions.map((v) => ({ version: v.version, enabled: v.enabled, tags: v.tags }));
@@ -15,9 +15,10 @@ export async function listVersions(run: RotationRun, step: "start" | "reconcile"
  * crash in the middle makes the next run look again (orphans are found in the world, not in the journal).
  */
 export async function reconcileWithWorld(run: RotationRun, reason: string): Promise<void> {
-  const app = await requireApp(run, "reconcile");
   const versions = await listVersions(run, "reconcile");
+  const { app, reread } = await readAppConfirmingAbsence(run, "reconcile", (read) => absencesToConfirm(run.journal, { passwords: read.passwords, versions }));
   const found = reconcile(run.journal, { passwords: app.passwords, versions }, run.at());
+  if (reread) found.findings.unshift("Graph was read again after the read lag before concluding that a password is missing");
   // The journal may now name another stored pair: from here on the value comes from Key Vault by version.
   run.value = undefined;
   const detail = [reason, ...found.findings].join("; ");

@@ -1,6 +1,7 @@
-import { checkBeforeRetire, recordFailure, recordRetired } from "../../../domain/rotation/index.js";
+import { checkBeforeRetire, recordFailure, recordRetired, versionsToDisable } from "../../../domain/rotation/index.js";
 import type { RotationRun } from "../run.js";
-import { requireApp } from "./start.js";
+import { listVersions } from "./observe.js";
+import { readAppConfirmingAbsence } from "./read-app.js";
 
 /**
  * After the overlap, on a complete inventory: remove the old password(s) and disable the old Key Vault
@@ -8,7 +9,10 @@ import { requireApp } from "./start.js";
  * reconciles (mints again) instead. Both removals are idempotent, so a run that ends half-way is redone.
  */
 export async function retireOld(run: RotationRun): Promise<void> {
-  const app = await requireApp(run, "retire");
+  const { app } = await readAppConfirmingAbsence(run, "retire", (read) => {
+    const check = checkBeforeRetire(run.journal, read.passwords);
+    return check.ok ? [] : [check.reason];
+  });
   const check = checkBeforeRetire(run.journal, app.passwords);
   if (!check.ok) {
     run.record("retire", "skipped", check.reason);
@@ -21,7 +25,7 @@ export async function retireOld(run: RotationRun): Promise<void> {
     for (const keyId of check.removeKeyIds) {
       await run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId));
     }
-    const versions = journal.retire.versions.filter((v) => v !== journal.stored?.version);
+    const versions = versionsToDisable(journal, await listVersions(run, "retire"));
     for (const version of versions) {
       await run.call("keyvault", () => run.ports.vault.setVersionEnabled(journal.vault.secretName, version, false));
     }

@@ -1,0 +1,1 @@
+export { runDoctor, type DoctorOptions } from "./doctor.js";
