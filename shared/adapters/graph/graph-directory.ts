@@ -12,7 +12,6 @@ import {
   addedPasswordSchema,
   applicationSchema,
   credentialSignInActivityAnswerSchema,
-  credentialSignInActivitySchema,
   directoryObjectSchema,
   federatedCredentialSchema,
   pageSchema,
