@@ -125,10 +125,13 @@ describe("a Key Vault secret name held by a soft-deleted secret", () => {
     expect(sandbox.circleci.state.contextValue("staging-deploy", "AZURE_CLIENT_SECRET")).toBe(demoPasswordValue("deployStaging"));
   });
 
-  it("raises one rotation-failed alert for it, not one per cycle, naming the secret and the two ways out", () => {
-    const alerts = sandbox.receiver.received.filter((h) => h.kind === "generic" && h.rawBody.includes('"rotation-failed"') && h.rawBody.includes("staging-deploy"));
-    expect(alerts).toHaveLength(1);
-    const body = alerts[0]!.body as { data: { nextStep: string } };
+  it("raises one rotation-failed alert for it, not one per cycle, naming the secret and the two ways out", async () => {
+    // Recorded in the outbox; a Function App never sends to the sandbox's loopback receivers.
+    const records = (await store.list<{ alert?: { kind: string; credential: string; nextStep: string }; sink: string }>("outbox")).filter(
+      (r) => r.value.sink === "ops" && r.value.alert?.kind === "rotation-failed" && r.value.alert.credential === "staging-deploy",
+    );
+    expect(records).toHaveLength(1);
+    const body = { data: records[0]!.value.alert! };
     expect(body.data.nextStep).toContain('Key Vault secret "cci-staging-deploy" exists only as a deleted secret');
     expect(body.data.nextStep).toContain("nothing was minted");
     expect(body.data.nextStep).toContain("az keyvault secret recover --vault-name <vault> --name cci-staging-deploy");

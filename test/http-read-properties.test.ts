@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from "@azure/functions";
 import fc from "fast-check";
+import { sharedAzurite } from "./support/azurite.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inventoryHandler } from "../functions/http-inventory.js";
 import { planHandler } from "../functions/http-plan.js";
@@ -66,8 +67,8 @@ beforeAll(async () => {
   sandbox = await startSandbox(world);
   const dir = mkdtempSync(join(tmpdir(), "watchdog-read-props-"));
   writeFileSync(join(dir, "policy.yaml"), demoPolicyYaml);
-  Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), WATCHDOG_STATE_DIR: join(dir, "state") });
-  delete process.env.AzureWebJobsStorage;
+  // A Function App keeps its state in AzureWebJobsStorage (never a local file).
+  Object.assign(process.env, sandbox.env, { WATCHDOG_POLICY: join(dir, "policy.yaml"), AzureWebJobsStorage: (await sharedAzurite()).connectionString });
   delete process.env.WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS;
   canaries = secretValuesOf(world, [sandbox.signingSecret]);
 });

@@ -332,7 +332,8 @@ describe("evidence", () => {
     clock.advance(60_000);
     const timerRun = await migrate(kase.credential, clock);
     expect(timerRun.state).toBe("waiting");
-    expect(timerRun.waitingUntil).toBe(new Date(Date.parse((await journalOf(kase.name)).waitingSince!) + 30 * DAY).toISOString());
+    // The cycle counts from the publication, plus the report's lag (48 h by default).
+    expect(timerRun.waitingUntil).toBe(new Date(Date.parse((await journalOf(kase.name)).waitingSince!) + 30 * DAY + 2 * DAY).toISOString());
 
     const lagged = { ...sandbox.migrateOptions(clock, { actor: "cli:ops" }), confirm: true, signInReportingLagMs: 2 * DAY };
     const confirmed = done(await retireMigration(sandbox.ports(store), kase.credential, lagged));

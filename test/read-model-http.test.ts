@@ -11,7 +11,6 @@ import { watchdogTimer } from "../functions/timer.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
 import { loadRead, readPointer } from "../shared/engine/read-model/index.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
@@ -147,9 +146,10 @@ describe("reads served from the stored cycle", () => {
   });
 
   it("a fresh deployment (nothing stored yet): the first request reads the world, the next ones do not", async () => {
+    // A fresh deployment: its own, empty storage account.
     const saved = process.env.AzureWebJobsStorage;
-    delete process.env.AzureWebJobsStorage;
-    process.env.WATCHDOG_STATE_DIR = join(dir, "fresh-state");
+    const fresh = await startAzurite();
+    process.env.AzureWebJobsStorage = fresh.connectionString;
     try {
       sandbox.log.clear();
       const first = await call("report");
@@ -161,10 +161,10 @@ describe("reads served from the stored cycle", () => {
       expect(second.json).toMatchObject({ read: { origin: "refresh" } });
       expect(second.json.read).not.toHaveProperty("refresh");
       expect(sandbox.log.entries).toEqual([]);
-      expect((await readPointer(createLocalStateStore({ dir: join(dir, "fresh-state") }))).kind).toBe("found");
+      expect((await readPointer(createAzureStateStore({ connectionString: fresh.connectionString }))).kind).toBe("found");
     } finally {
       process.env.AzureWebJobsStorage = saved;
-      delete process.env.WATCHDOG_STATE_DIR;
+      await fresh.stop();
     }
   });
 
