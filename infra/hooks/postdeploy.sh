@@ -4,6 +4,12 @@
 # exists only once the code is deployed, hence a hook rather than Bicep. Event Grid fires only for versions created
 # after the subscription exists.
 set -eu
+# The keyVaultEvents function is not part of this release yet: until it is deployed, there is nothing to subscribe.
+if ! az functionapp function show --resource-group "${AZURE_RESOURCE_GROUP:?missing}" --name "${WATCHDOG_FUNCTION_APP:?missing}" \
+  --function-name keyVaultEvents --output none 2>/dev/null; then
+  echo "Event Grid: no keyVaultEvents function deployed; the timer alone watches Key Vault expiry."
+  exit 0
+fi
 az eventgrid event-subscription create \
   --name watchdog-key-vault \
   --source-resource-id "${KEY_VAULT_ID:?missing: run azd provision first}" \

@@ -13,7 +13,7 @@ graph_app_id=00000003-0000-0000-c000-000000000000   # Microsoft Graph's well-kno
 identity="${WATCHDOG_IDENTITY_PRINCIPAL_ID:?missing: run azd provision first}"
 # Needed for what (README "Permissions"): rotation and migration change owned apps; sign-in evidence decides when an
 # unused secret may be retired; the app management policy says how long a new secret may live.
-permissions="Application.ReadWrite.OwnedBy AuditLog.Read.All Policy.Read.ApplicationConfiguration"
+permissions="Application.ReadWrite.OwnedBy AuditLog.Read.All Policy.Read.All"
 
 graph_sp=$(az ad sp show --id "$graph_app_id" --query id -o tsv)
 granted=$(az rest --method GET --uri "https://graph.microsoft.com/v1.0/servicePrincipals/$identity/appRoleAssignments" \
@@ -60,6 +60,6 @@ else
 fi
 
 echo
-echo "Each app registration the watchdog rotates or federates must list the identity as an owner. An administrator runs:"
-echo "  WATCHDOG_POLICY=watchdog.policy.yaml AZURE_TENANT_ID=$AZURE_TENANT_ID npx watchdog grant-ownership --identity $identity"
-echo "Then check everything with the deployed settings: npx watchdog doctor"
+echo "Each app registration the watchdog rotates or federates must list the identity as an owner; an administrator runs, per app:"
+echo "  az ad app owner add --id <appId> --owner-object-id $identity"
+echo "npx watchdog doctor, with the deployed settings, names every app still missing it and everything else not granted yet."
