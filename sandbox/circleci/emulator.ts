@@ -2,6 +2,7 @@ import { Emulator, type ErrorShaper } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { CircleWorld } from "../world/spec.js";
 import { contextEnvVarRoutes } from "./routes-context-envvar.js";
+import { contextRestrictionRoutes } from "./routes-context-restrictions.js";
 import { contextRoutes } from "./routes-context.js";
 import { projectRoutes, type ProjectTimestampStyle } from "./routes-project.js";
 import { userRoutes } from "./routes-user.js";
@@ -29,6 +30,9 @@ export const circleCiRouteNames = [
   "context.envvar.list",
   "context.envvar.put",
   "context.envvar.delete",
+  "context.restrictions.list",
+  "context.restrictions.create",
+  "context.restrictions.delete",
   "project.get",
   "project.envvar.list",
   "project.envvar.create",
@@ -61,6 +65,7 @@ export class CircleCiEmulator extends Emulator {
         routes: [
           ...userRoutes(state),
           ...contextEnvVarRoutes(routeOptions),
+          ...contextRestrictionRoutes(routeOptions),
           ...contextRoutes(routeOptions),
           ...projectRoutes({ ...routeOptions, timestampStyle: options.projectTimestampStyle ?? "iso" }),
         ],

@@ -1,4 +1,4 @@
 export { CircleCiEmulator, circleCiRouteNames, type CircleCiEmulatorOptions, type CircleCiRouteName } from "./emulator.js";
-export { CircleCiState, type EmulatedContext, type EmulatedContextVariable, type EmulatedProject, type EmulatedProjectVariable } from "./state.js";
+export { CircleCiState, type EmulatedContext, type EmulatedContextVariable, type EmulatedRestriction, type EmulatedProject, type EmulatedProjectVariable } from "./state.js";
 export { circleLimits } from "./limits.js";
 export { sampleCircleWorld } from "./sample-world.js";
