@@ -14,7 +14,7 @@ const count = z.int().min(0);
 
 export const alertSchema = z.strictObject({
   id: z.string().describe("Stable for one alert: the Standard Webhooks webhook-id."),
-  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "exposed", "resolved", "rotation-failed", "migration"]),
   severity: z.enum(["critical", "warning", "info"]),
   credential: z.string(),
   title: z.string(),

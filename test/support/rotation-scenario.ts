@@ -62,6 +62,7 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       listContexts: () => ci.listContexts(),
       listContextVariables: (c) => ci.listContextVariables(c),
       listProjectVariables: (s) => ci.listProjectVariables(s),
+      listContextRestrictions: (c) => ci.listContextRestrictions(c),
       listFollowedProjects: () => ci.listFollowedProjects(),
       deleteContextVariable: (c, n) => ci.deleteContextVariable(c, n),
       deleteProjectVariable: (s, n) => ci.deleteProjectVariable(s, n),

@@ -3,6 +3,7 @@ import type { Policy } from "../policy/index.js";
 import type { Snapshot } from "../snapshot.js";
 import { evaluateBoundCredential } from "./bound-credential.js";
 import { canonicalSnapshot } from "./canonical-snapshot.js";
+import { evaluateExposure } from "./context-exposure.js";
 import { circleciKey } from "./keys.js";
 import { compareCredentials, compareFindings, compareSteps } from "./ordering.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
@@ -42,11 +43,13 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs)];
 
   const credentials: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
-  const findings: Finding[] = uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings);
+  const credentialFindings = contributions.flatMap((c) => c.findings);
+  const exposure = evaluateExposure(canonical, policy, credentialFindings);
+  const findings: Finding[] = uniqueBy([...credentialFindings, ...exposure.findings], (f) => f.id).sort(compareFindings);
   const steps: PlanStep[] = contributions.flatMap((c) => c.steps).sort(compareSteps);
   const count = (kind: Finding["kind"]) => findings.filter((finding) => finding.kind === kind).length;
 
-  return {
+  const plan: Plan = {
     generatedAt: now.toISOString(),
     complete: canonical.errors.length === 0,
     sourceErrors: canonical.errors,
@@ -59,7 +62,10 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       expiring: count("expiring"),
       longLived: count("long-lived"),
       notFound: count("not-found"),
+      exposed: count("exposed"),
       steps: steps.length,
     },
   };
+  if (policy.inventory.exposure !== "ignore") plan.exposure = exposure.exposure;
+  return plan;
 }

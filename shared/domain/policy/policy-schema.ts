@@ -8,6 +8,7 @@ export const policyDefaults = {
   maxAgeDays: 90,
   projects: [] as string[],
   followedProjects: false,
+  exposure: "warn",
   thresholdsDays: [30, 14, 7, 3, 1],
 } as const;
 
@@ -15,6 +16,8 @@ const inventorySchema = z.strictObject({
   maxAgeDays: positiveInt.default(policyDefaults.maxAgeDays),
   projects: z.array(projectSlug).default(() => [...policyDefaults.projects]),
   followedProjects: z.boolean().default(policyDefaults.followedProjects),
+  /** warn: a context holding secrets that every project may use is a finding; ignore: restrictions are not read. */
+  exposure: z.enum(["warn", "ignore"]).default(policyDefaults.exposure),
 });
 
 /** Unique, and stored largest first: "expiring" starts at the first (largest) and turns critical at the last (smallest). */

@@ -22,7 +22,7 @@ const alertSourceSchema = z.object({
 
 const alertSchema = z.object({
   id: z.string().min(1),
-  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "resolved", "rotation-failed", "migration"]),
+  kind: z.enum(["expiring", "expired", "long-lived", "not-found", "exposed", "resolved", "rotation-failed", "migration"]),
   severity: z.enum(["critical", "warning", "info"]),
   credential: z.string().min(1),
   title: z.string(),
@@ -45,6 +45,7 @@ export const ledgerEntrySchema = z.object({
   expiry: z.object({ expiresAt: z.string(), lowestThreshold: z.number().optional(), expired: z.boolean() }).optional(),
   longLived: z.object({ lastChangedAt: z.string() }).optional(),
   notFound: z.object({ since: z.string() }).optional(),
+  exposure: z.object({ marker: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
 const severitySchema = z.enum(["critical", "warning", "info"]);
