@@ -65,7 +65,7 @@ export function formatStoredRead(read: Pick<ServedRead<ReadPart>, "info">): stri
 export function formatPlan(plan: Plan): string {
   const s = plan.summary;
   const lines = [
-    `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found`,
+    `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found, ${s.exposed} exposed contexts`,
   ];
   if (plan.projectCoverage) lines.push(`Coverage: ${describeProjectCoverage(plan.projectCoverage)}`);
   if (!plan.complete) {
@@ -80,6 +80,7 @@ export function formatPlan(plan: Plan): string {
     lines.push("", "NEXT STEPS");
     for (const [credential, step] of nextSteps) lines.push(`  ${credential}: ${step}`);
   }
+  lines.push(...formatExposure(plan));
   const unbound = plan.findings.filter((f) => !f.bound).length;
   if (unbound > 0) lines.push("", `${unbound} findings concern credentials no policy binds: \`watchdog plan --json\` gives a policy snippet for each.`);
   if (plan.waivers && plan.waivers.length > 0) {
@@ -106,6 +107,27 @@ export function formatWaivers(waivers: readonly WaiverStatus[]): string[] {
     const matched = w.matches === 0 ? " — WARNING: matches nothing (a typo waives nothing)" : ` — ${w.matches} matched`;
     return `  waivers[${w.waiver}] ${describeWaiverMatch(w.match)}: ${state}; "${w.reason}" (${w.by})${matched}`;
   });
+}
+
+const exposureWords = {
+  unrestricted: "NO RESTRICTION: every project of the organization can use it",
+  "ssh-rerun": "restricted, but SSH reruns can read it",
+  restricted: "restricted",
+  unknown: "UNKNOWN",
+} as const;
+
+/** Contexts whose exposure needs a look: exposed ones with the restriction to add, and unknown ones with why. */
+function formatExposure(plan: Plan): string[] {
+  const shown = (plan.exposure ?? []).filter((e) => e.level !== "restricted");
+  if (shown.length === 0) return [];
+  const steps = new Map(plan.findings.filter((f) => f.kind === "exposed").map((f) => [f.exposure?.context, f.nextStep]));
+  const lines = ["", `CONTEXT EXPOSURE (${shown.length})`];
+  for (const e of shown) {
+    lines.push(`  ${e.context}: ${exposureWords[e.level]}${e.problem ? ` (${e.problem})` : ""} — holds ${e.variables.join(", ")}`);
+    const step = steps.get(e.context);
+    if (step) lines.push(`    next: ${step}`);
+  }
+  return lines;
 }
 
 export function formatInventory(snapshot: Snapshot): string {

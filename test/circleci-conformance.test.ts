@@ -167,6 +167,79 @@ describe("CircleCI emulator on the wire, checked against CircleCI's OpenAPI docu
     expect(unknownContext.data).toEqual({ message: "Context not found." });
   });
 
+  it("creates project, expression and group restrictions, lists them in pages, and deletes one", async () => {
+    const path = `/context/${prodId}/restrictions`;
+    const empty = await api.get(path);
+    expect(empty.status).toBe(200);
+    expectConforms(empty, "GET", "/context/{context_id}/restrictions");
+    expect(empty.data).toEqual({ items: [], next_page_token: null });
+
+    const apiProject = world.projects[0]!;
+    const project = await api.post(path, { restriction_type: "project", restriction_value: apiProject.id });
+    expect(project.status).toBe(201);
+    expectConforms(project, "POST", "/context/{context_id}/restrictions");
+    expect(project.data).toMatchObject({ project_id: apiProject.id, name: apiProject.name, restriction_type: "project", restriction_value: apiProject.id });
+    const expression = await api.post(path, { restriction_type: "expression", restriction_value: 'pipeline.git.branch == "main" and not job.ssh.enabled' });
+    expect(expression.status).toBe(201);
+    expectConforms(expression, "POST", "/context/{context_id}/restrictions");
+    expect(expression.data).toMatchObject({ name: "", restriction_type: "expression" });
+    expect(expression.data).not.toHaveProperty("project_id");
+    const group = await api.post(path, { restriction_type: "group", restriction_value: "30865957-99e1-4b69-8c9f-d83a91756f89" });
+    expect(group.status).toBe(201);
+    expectConforms(group, "POST", "/context/{context_id}/restrictions");
+
+    // Three restrictions in pages of two.
+    const first = await api.get(path);
+    expectConforms(first, "GET", "/context/{context_id}/restrictions");
+    expect(first.data.items).toHaveLength(2);
+    expect(first.data.items[0]).toMatchObject({ context_id: prodId, id: project.data.id });
+    const second = await api.get(path, { params: { "page-token": first.data.next_page_token } });
+    expectConforms(second, "GET", "/context/{context_id}/restrictions");
+    expect(second.data).toMatchObject({ items: [expect.objectContaining({ restriction_type: "group" })], next_page_token: null });
+
+    const deleted = await api.delete(`${path}/${expression.data.id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.data).toEqual({ message: "Context restriction deleted." });
+    expectConforms(deleted, "DELETE", "/context/{context_id}/restrictions/{restriction_id}");
+    expect(emulator.state.context("prod-deploy")!.restrictions.map((r) => r.type)).toEqual(["project", "group"]);
+  });
+
+  it("refuses bad restrictions, malformed ids and unknown contexts as CircleCI's document says", async () => {
+    const path = `/context/${prodId}/restrictions`;
+    const unknownProject = await api.post(path, { restriction_type: "project", restriction_value: "00000000-0000-4000-8000-000000000000" });
+    expect(unknownProject.status).toBe(400);
+    expectConforms(unknownProject, "POST", "/context/{context_id}/restrictions");
+    expect(unknownProject.data.message).toMatch(/Project does not exist/);
+    const badType = await api.post(path, { restriction_type: "branch", restriction_value: "main" });
+    expect(badType.status).toBe(400);
+    expectConforms(badType, "POST", "/context/{context_id}/restrictions");
+    const noValue = await api.post(path, { restriction_type: "expression", restriction_value: "  " });
+    expect(noValue.status).toBe(400);
+    await api.post(path, { restriction_type: "expression", restriction_value: "not job.ssh.enabled" });
+    const twice = await api.post(path, { restriction_type: "expression", restriction_value: "not job.ssh.enabled" });
+    expect(twice.status).toBe(400);
+    expect(twice.data).toEqual({ message: "This restriction cannot be applied to this context." });
+
+    const malformed = await api.get("/context/not-a-uuid/restrictions");
+    expect(malformed.status).toBe(400);
+    expect(malformed.data).toEqual({ message: "context_id is invalid." });
+    expectConforms(malformed, "GET", "/context/{context_id}/restrictions");
+    const unknown = await api.get("/context/00000000-0000-4000-8000-000000000000/restrictions");
+    expect(unknown.status).toBe(404);
+    expect(unknown.data).toEqual({ message: "Context not found." });
+    expectConforms(unknown, "GET", "/context/{context_id}/restrictions");
+    const badRestriction = await api.delete(`${path}/nope`);
+    expect(badRestriction.status).toBe(400);
+    expect(badRestriction.data).toEqual({ message: "restriction_id is invalid." });
+    expectConforms(badRestriction, "DELETE", "/context/{context_id}/restrictions/{restriction_id}");
+    const goneRestriction = await api.delete(`${path}/00000000-0000-4000-8000-000000000000`);
+    expect(goneRestriction.status).toBe(404);
+    expectConforms(goneRestriction, "DELETE", "/context/{context_id}/restrictions/{restriction_id}");
+    const noToken = await axios.get(`${emulator.apiUrl}${path}`, { validateStatus: () => true });
+    expect(noToken.status).toBe(401);
+    expectConforms(noToken, "GET", "/context/{context_id}/restrictions");
+  });
+
   it("enforces CircleCI's limits on names, values and variables per context", async () => {
     const path = `/context/${prodId}/environment-variable`;
     for (const bad of ["1STARTS_WITH_DIGIT", "HAS-DASH", "X".repeat(circleLimits.nameMaxLength + 1)]) {
@@ -304,6 +377,9 @@ describe("CircleCI emulator on the wire, checked against CircleCI's OpenAPI docu
     await api.get(`/context/${prodId}/environment-variable`);
     await api.put(`/context/${prodId}/environment-variable/A`, { value: "v" });
     await api.delete(`/context/${prodId}/environment-variable/A`);
+    const restriction = await api.post(`/context/${prodId}/restrictions`, { restriction_type: "expression", restriction_value: "not job.ssh.enabled" });
+    await api.get(`/context/${prodId}/restrictions`);
+    await api.delete(`/context/${prodId}/restrictions/${restriction.data.id}`);
     await api.delete(`/context/${created.data.id}`);
     await api.get("/project/gh/acme/api");
     await api.get("/project/gh/acme/api/envvar");

@@ -141,6 +141,7 @@ describe("buildPlan properties", () => {
           expiring: count("expiring"),
           longLived: count("long-lived"),
           notFound: count("not-found"),
+          exposed: count("exposed"),
           steps: plan.steps.length,
         });
         expect(plan.credentials.filter((c) => c.bound).map((c) => c.credential)).toEqual(["api", "npm", "prod-deploy", "staging-deploy"]);

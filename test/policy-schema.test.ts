@@ -46,7 +46,7 @@ function valid(document: Doc): Policy {
 describe("policy defaults", () => {
   it("fills every default of contract §2", () => {
     const policy = valid(policyWith({ credentials: [rotate(), oidc()] }));
-    expect(policy.inventory).toEqual({ maxAgeDays: 90, projects: [], followedProjects: false, allProjects: false });
+    expect(policy.inventory).toEqual({ maxAgeDays: 90, projects: [], followedProjects: false, allProjects: false, exposure: "warn" });
     expect(policy.alerts).toEqual({ thresholdsDays: [30, 14, 7, 3, 1], webhooks: [] });
     const [rotating, migrating] = policy.credentials;
     expect(rotating).toMatchObject({ keyVault: { secretName: "cci-prod-deploy" }, rotation: { validityDays: 90, rotateBeforeDays: 30, overlapHours: 24 } });
@@ -58,11 +58,11 @@ describe("policy defaults", () => {
     expect(valid(policyWith()).credentials).toEqual([]);
     const policy = valid(
       policyWith({
-        inventory: { maxAgeDays: 30, projects: ["gh/acme/api"], followedProjects: true },
+        inventory: { maxAgeDays: 30, projects: ["gh/acme/api"], followedProjects: true, exposure: "ignore" },
         credentials: [rotate({ rotation: { validityDays: 60, rotateBeforeDays: 10, overlapHours: 0 }, keyVault: { secretName: "custom-name" } })],
       }),
     );
-    expect(policy.inventory).toEqual({ maxAgeDays: 30, projects: ["gh/acme/api"], followedProjects: true, allProjects: false });
+    expect(policy.inventory).toEqual({ maxAgeDays: 30, projects: ["gh/acme/api"], followedProjects: true, allProjects: false, exposure: "ignore" });
     expect(policy.credentials[0]).toMatchObject({ rotation: { validityDays: 60, rotateBeforeDays: 10, overlapHours: 0 }, keyVault: { secretName: "custom-name" } });
   });
 

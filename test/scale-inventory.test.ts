@@ -29,7 +29,8 @@ describe("inventory of a generated world under rate limits", () => {
     sandbox = await startSandbox(generated.world, { now: () => now, circlePageSize: 10, graphPageSize: 25, vaultPageSize: 10 });
     // A bucket far smaller than the 52 CircleCI pages: 429s are certain. Retry-After 1 s, as the emulator sends by default.
     sandbox.circleci.faults.set("*", { rateLimitPerSecond: 15, latencyMs: 5 });
-    sandbox.directory.graph.faults.set("*", { rateLimitPerSecond: 2, latencyMs: 5 });
+    // One a second: under a loaded machine a bucket of two could refill between the three pages, and no 429 would come.
+    sandbox.directory.graph.faults.set("*", { rateLimitPerSecond: 1, latencyMs: 5 });
     stateDir = mkdtempSync(join(tmpdir(), "watchdog-scale-"));
     // DefaultAzureCredential reads the managed identity endpoint from the process environment.
     for (const name of identitySettings) saved.set(name, process.env[name]);
@@ -92,7 +93,8 @@ describe("inventory of a generated world under rate limits", () => {
   });
 
   it("makes one request per page, plus one retry per 429 and what authentication needs", () => {
-    const circlePages = 2 + shape.contexts * 3 + shape.projects * 2;
+    // Contexts (2 pages), each context's variables (3) and restrictions (1, none in this world), each project's variables (2).
+    const circlePages = 2 + shape.contexts * (3 + 1) + shape.projects * 2;
     const circle = requests("circleci");
     expect(circle.filter((e) => e.status === 200)).toHaveLength(circlePages);
     expect(circle.filter((e) => e.status !== 200 && e.status !== 429)).toEqual([]);

@@ -78,7 +78,10 @@ export async function sequentialBaseline(env: Record<string, string | undefined>
   let apps: EntraApp[] = [];
   let secrets: VaultSecretInfo[] = [];
   try {
-    for (const context of await ci.listContexts()) variables.push(...(await ci.listContextVariables(context)));
+    for (const context of await ci.listContexts()) {
+      variables.push(...(await ci.listContextVariables(context)));
+      await ci.listContextRestrictions(context);
+    }
     const projects = new Set(policy.inventory.projects);
     for (const credential of policy.credentials) if ("project" in credential.circleci) projects.add(credential.circleci.project);
     for (const slug of [...projects].sort()) variables.push(...(await ci.listProjectVariables(slug)));

@@ -29,6 +29,8 @@ export function minimums(shape: WorldShape, circleConcurrency: number): Minimums
   const circlePages =
     pagesOf(shape.contexts, pageSize.circleci) +
     shape.contexts * pagesOf(shape.variablesPerContext, pageSize.circleci) +
+    // Each context's restrictions (the generated world has none: one page each).
+    shape.contexts +
     shape.projects * pagesOf(shape.variablesPerProject, pageSize.circleci);
   const byConcurrency = (circlePages * latencyMs) / circleConcurrency;
   const byRate = (circlePages / ratePerSecond.circleci) * 1000;

@@ -3,6 +3,7 @@ import type { RequestLog } from "../core/request-log.js";
 import type { CircleWorld } from "../world/spec.js";
 import { oidcClaimsRoutes, OidcCustomClaims } from "./oidc-claims.js";
 import { contextEnvVarRoutes } from "./routes-context-envvar.js";
+import { contextRestrictionRoutes } from "./routes-context-restrictions.js";
 import { contextRoutes } from "./routes-context.js";
 import { privateRoutes } from "./routes-private.js";
 import { projectRoutes, type ProjectTimestampStyle } from "./routes-project.js";
@@ -31,6 +32,9 @@ export const circleCiRouteNames = [
   "context.envvar.list",
   "context.envvar.put",
   "context.envvar.delete",
+  "context.restrictions.list",
+  "context.restrictions.create",
+  "context.restrictions.delete",
   "project.get",
   "project.envvar.list",
   "project.envvar.create",
@@ -73,6 +77,7 @@ export class CircleCiEmulator extends Emulator {
         routes: [
           ...userRoutes(state),
           ...contextEnvVarRoutes(routeOptions),
+          ...contextRestrictionRoutes(routeOptions),
           ...contextRoutes(routeOptions),
           ...projectRoutes({ ...routeOptions, timestampStyle: options.projectTimestampStyle ?? "iso" }),
           ...privateRoutes(routeOptions),

@@ -9,11 +9,22 @@ export interface EmulatedContextVariable {
   updatedAt: string;
 }
 
+export type RestrictionType = "project" | "expression" | "group";
+
+export interface EmulatedRestriction {
+  id: string;
+  type: RestrictionType;
+  value: string;
+  /** The project's or group's name; empty for an expression (CircleCI's own example answers ""). */
+  name: string;
+}
+
 export interface EmulatedContext {
   id: string;
   name: string;
   createdAt: string;
   variables: EmulatedContextVariable[];
+  restrictions: EmulatedRestriction[];
 }
 
 export interface EmulatedProjectVariable {
@@ -61,6 +72,7 @@ export class CircleCiState {
       name: c.name,
       createdAt: c.createdAt,
       variables: c.variables.map((v) => ({ ...v })),
+      restrictions: (c.restrictions ?? []).map((r) => ({ ...r, name: r.name ?? "" })),
     }));
     this.projects = world.projects.map((p) => ({
       slug: p.slug,
@@ -96,6 +108,7 @@ export class CircleCiState {
       name: input.name,
       createdAt: input.createdAt ?? this.stamp(),
       variables: [],
+      restrictions: [],
     };
     this.contexts.push(context);
     return context;
@@ -159,6 +172,13 @@ export class CircleCiState {
   removeContextVariable(contextName: string, variable: string): boolean {
     const context = this.context(contextName);
     return context ? removeByName(context.variables, variable) : false;
+  }
+
+  /** Adds a restriction to a context (by name), as the POST does; tests seed restrictions through it. */
+  addRestriction(contextName: string, restriction: { type: RestrictionType; value: string; name?: string; id?: string }): EmulatedRestriction {
+    const created: EmulatedRestriction = { id: restriction.id ?? randomUUID(), type: restriction.type, value: restriction.value, name: restriction.name ?? "" };
+    this.requireContext(contextName).restrictions.push(created);
+    return created;
   }
 
   project(slug: string): EmulatedProject | undefined {

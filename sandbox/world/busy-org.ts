@@ -42,6 +42,8 @@ export function busyOrgWorld(now: Date, options: { crossingAfterMs?: number } = 
           const age = 100 + ((c * busyOrgShape.variablesPerContext + v) * 5) % 300;
           return { name: `SERVICE_${pad(v)}_TOKEN`, value: value(`var ${c} ${v}`), createdAt: iso(-age - 30), updatedAt: iso(-age) };
         }),
+        // Each team's context is restricted to its security group: this world is about alert volume, not exposure.
+        restrictions: [{ id: guid(`restriction ${c}`), type: "group" as const, value: guid(`group ${c}`), name: `team-${pad(c)}` }],
       })),
       projects: [],
     },

@@ -117,11 +117,23 @@ export function demoWorld(now: Date): WorldSpec {
     variable(`${prefix}_CLIENT_SECRET`, ageDays, demoPasswordValue(app.key)),
   ];
   const app = (key: DemoApp["key"]) => demoApps.find((a) => a.key === key)!;
-  const context = (name: string, ageDays: number, variables: CircleWorld["contexts"][number]["variables"]) => ({
+  type Restriction = NonNullable<CircleWorld["contexts"][number]["restrictions"]>[number];
+  const toApi = (label: string): Restriction => ({ id: guid(`restriction ${label} api`), type: "project", value: demoIds.projectIds.api, name: "api" });
+  const toWeb = (label: string): Restriction => ({ id: guid(`restriction ${label} web`), type: "project", value: demoIds.projectIds.web, name: "web" });
+  const mainOnly = (label: string): Restriction => ({
+    id: guid(`restriction ${label} main`),
+    type: "expression",
+    value: 'pipeline.git.branch == "main" and not job.ssh.enabled',
+    name: "",
+  });
+  const platformTeam = (label: string): Restriction => ({ id: guid(`restriction ${label} group`), type: "group", value: guid("group platform"), name: "platform" });
+  // Every context is restricted but aws-prod, which holds long-lived AWS keys any project can use: the demo's exposed context.
+  const context = (name: string, ageDays: number, variables: CircleWorld["contexts"][number]["variables"], restrictions: Restriction[]) => ({
     id: guid(`context ${name}`),
     name,
     createdAt: iso(now, -ageDays - 60),
     variables,
+    restrictions,
   });
 
   const circleci: CircleWorld = {
@@ -129,15 +141,15 @@ export function demoWorld(now: Date): WorldSpec {
     org: { id: demoIds.orgId, slug: "gh/acme", name: "acme", vcsType: "github" },
     user: { id: demoIds.userId, login: "acme-deployer", name: "Acme Deployer" },
     contexts: [
-      context("prod-deploy", 355, [...azure("AZURE", app("deployProd"), 355), variable("AZURE_SUBSCRIPTION_ID", 355, guid("sub prod"))]),
-      context("staging-deploy", 177, [...azure("AZURE", app("deployStaging"), 177), variable("AZURE_SUBSCRIPTION_ID", 177, guid("sub staging"))]),
-      context("data-pipeline", 340, [...azure("ARM", app("dataEtl"), 340), variable("WAREHOUSE_DSN", 45)]),
-      context("legacy-reports", 371, [...azure("AZURE", app("reportsLegacy"), 371), variable("REPORTS_SMTP_PASSWORD", 610)]),
-      context("terraform", 165, [...azure("ARM", app("terraformCi"), 165), variable("ARM_SUBSCRIPTION_ID", 165, guid("sub tf")), variable("TF_API_TOKEN", 120)]),
-      context("docker-hub", 500, [variable("DOCKER_LOGIN", 500, "acme-bot"), variable("DOCKER_PASSWORD", 500)]),
-      context("npm-publish", 200, [variable("NPM_TOKEN", 200), variable("NPM_REGISTRY", 200, "https://registry.npmjs.org/")]),
-      context("aws-prod", 420, [variable("AWS_ACCESS_KEY_ID", 420), variable("AWS_SECRET_ACCESS_KEY", 420), variable("AWS_REGION", 420, "eu-west-1")]),
-      context("notifications", 30, [variable("SLACK_WEBHOOK_URL", 30), variable("PAGERDUTY_ROUTING_KEY", 95)]),
+      context("prod-deploy", 355, [...azure("AZURE", app("deployProd"), 355), variable("AZURE_SUBSCRIPTION_ID", 355, guid("sub prod"))], [toApi("prod"), mainOnly("prod")]),
+      context("staging-deploy", 177, [...azure("AZURE", app("deployStaging"), 177), variable("AZURE_SUBSCRIPTION_ID", 177, guid("sub staging"))], [toApi("staging")]),
+      context("data-pipeline", 340, [...azure("ARM", app("dataEtl"), 340), variable("WAREHOUSE_DSN", 45)], [toApi("data")]),
+      context("legacy-reports", 371, [...azure("AZURE", app("reportsLegacy"), 371), variable("REPORTS_SMTP_PASSWORD", 610)], [toWeb("legacy")]),
+      context("terraform", 165, [...azure("ARM", app("terraformCi"), 165), variable("ARM_SUBSCRIPTION_ID", 165, guid("sub tf")), variable("TF_API_TOKEN", 120)], [toApi("terraform")]),
+      context("docker-hub", 500, [variable("DOCKER_LOGIN", 500, "acme-bot"), variable("DOCKER_PASSWORD", 500)], [platformTeam("docker")]),
+      context("npm-publish", 200, [variable("NPM_TOKEN", 200), variable("NPM_REGISTRY", 200, "https://registry.npmjs.org/")], [toWeb("npm"), mainOnly("npm")]),
+      context("aws-prod", 420, [variable("AWS_ACCESS_KEY_ID", 420), variable("AWS_SECRET_ACCESS_KEY", 420), variable("AWS_REGION", 420, "eu-west-1")], []),
+      context("notifications", 30, [variable("SLACK_WEBHOOK_URL", 30), variable("PAGERDUTY_ROUTING_KEY", 95)], [platformTeam("notifications")]),
       context("quality", 60, [
         variable("SONAR_TOKEN", 60),
         variable("CODECOV_TOKEN", 12),
@@ -151,7 +163,7 @@ export function demoWorld(now: Date): WorldSpec {
         variable("GITHUB_TOKEN", 33),
         variable("BROWSERSTACK_ACCESS_KEY", 230),
         variable("BROWSERSTACK_USERNAME", 230, "acme"),
-      ]),
+      ], [toApi("quality"), toWeb("quality")]),
     ],
     projects: [
       {

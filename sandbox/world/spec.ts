@@ -17,6 +17,8 @@ export interface CircleWorld {
     name: string;
     createdAt: string;
     variables: Array<{ name: string; value: string; createdAt: string; updatedAt: string }>;
+    /** Context restrictions (none: every project of the organization may use the context). */
+    restrictions?: Array<{ id: string; type: "project" | "expression" | "group"; value: string; name?: string }>;
   }>;
   projects: Array<{
     slug: string;

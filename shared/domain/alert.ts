@@ -11,6 +11,7 @@ export const alertKinds = [
   "expired",
   "long-lived", // a CircleCI variable older than inventory.maxAgeDays
   "not-found", // a policy binding points at nothing
+  "exposed", // a CircleCI context holding secrets that every project (or an SSH rerun) can use
   "resolved", // a credential that needed attention no longer does
   "rotation-failed",
   "migration",

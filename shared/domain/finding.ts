@@ -54,7 +54,27 @@ export interface WatchedCredential {
   waiver?: WaiverMark;
 }
 
-export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found";
+export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed";
+
+/**
+ * unrestricted: no restriction of any type, so every project of the organization (including ones created later)
+ * can use the context; ssh-rerun: restricted, but an expression restriction lacks a top-level
+ * `and not job.ssh.enabled`, so an SSH rerun can read its variables; unknown: the restrictions could not be read.
+ */
+export type ExposureLevel = "unrestricted" | "ssh-rerun" | "restricted" | "unknown";
+
+/** Who can use a CircleCI context that holds secrets the watchdog cares about. */
+export interface ContextExposure {
+  context: string;
+  contextId: string;
+  level: ExposureLevel;
+  /** Each restriction as "<type> <value>", e.g. "project 9a3c…", "expression pipeline.git.branch == \"main\"". */
+  restrictions: string[];
+  /** Variables that make it matter: those a policy credential binds and long-lived secrets. Names only. */
+  variables: string[];
+  /** Why the level is unknown. */
+  problem?: string;
+}
 
 export interface Finding {
   /** Stable across cycles for the same problem: "<kind>:<credential>". */
@@ -67,6 +87,8 @@ export interface Finding {
   expiresAt?: string;
   daysLeft?: number;
   ageDays?: number;
+  /** kind "exposed": the context and who can use it. */
+  exposure?: ContextExposure;
   /** One line for a human; names only, never a value. */
   message: string;
   /** `watchdog rotate <name>`, or the policy snippet to add for an unbound credential. */
@@ -113,6 +135,8 @@ export interface Plan {
   credentials: WatchedCredential[];
   findings: Finding[];
   steps: PlanStep[];
+  /** Who can use each context holding a bound credential or a long-lived secret; absent with inventory.exposure: ignore. */
+  exposure?: ContextExposure[];
   /** OIDC migrations of `action: oidc` credentials, from the state store (added by the app; the pure plan does not read state). */
   migrations?: MigrationStatus[];
   /** Which CircleCI projects were read, and how they were found. */
@@ -125,6 +149,8 @@ export interface Plan {
     expiring: number;
     longLived: number;
     notFound: number;
+    /** Contexts with an `exposed` finding (unrestricted, or open to SSH reruns). */
+    exposed: number;
     steps: number;
     /** Findings an active waiver accepts (counted in the totals above too). */
     waived?: number;

@@ -16,10 +16,24 @@ export interface CiVariable {
   updatedAt?: string;
 }
 
+/** One restriction of a context; `type` is CircleCI's `restriction_type` (project, expression, group, or one added later). */
+export interface ContextRestriction {
+  id: string;
+  type: string;
+  /** A project or group UUID, or an expression. Not secret. */
+  value: string;
+  name?: string;
+}
+
+/** A context's restrictions as read, or why they could not be: then its exposure is unknown, never "restricted". */
+export type ContextRestrictions = { read: true; restrictions: ContextRestriction[] } | { read: false; problem: string };
+
 export interface CiContext {
   id: string;
   name: string;
   createdAt: string;
+  /** Absent when restrictions were not read (inventory.exposure: ignore). */
+  restrictions?: ContextRestrictions;
 }
 
 export interface AppPassword {

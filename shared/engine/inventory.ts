@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { Policy } from "../domain/policy/index.js";
-import type { CiContext, CiVariable, EntraApp, ProjectReads, ProjectSource, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
+import type { CiContext, CiVariable, ContextRestrictions, EntraApp, ProjectReads, ProjectSource, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
 import { answeredStatus, type CiSecretStore } from "../ports/ci-secret-store.js";
 import type { Directory } from "../ports/directory.js";
 import { uniqueBy } from "../domain/unique-by.js";
@@ -108,6 +108,24 @@ export async function takeInventory(sources: InventorySources, policy: Policy, o
     ).then((lists) => lists.flat());
   };
 
+  // A context's restrictions are read beside its variables. A failed read makes that context's exposure unknown
+  // (said so in the plan); it is no source error, as no removal depends on it.
+  const readRestrictions = policy.inventory.exposure !== "ignore";
+  const restrictionsOf = new Map<string, ContextRestrictions>();
+  const readContext = async (context: CiContext): Promise<CiVariable[]> => {
+    const restrictionsRead = readRestrictions
+      ? sources.ci.listContextRestrictions(context).then(
+          (restrictions) => void restrictionsOf.set(context.id, { read: true, restrictions }),
+          (error: unknown) => void restrictionsOf.set(context.id, { read: false, problem: describe(error) }),
+        )
+      : Promise.resolve();
+    try {
+      return await sources.ci.listContextVariables(context);
+    } finally {
+      await restrictionsRead;
+    }
+  };
+
   const contextsRead = (async () => {
     let contexts: CiContext[] = [];
     try {
@@ -115,8 +133,12 @@ export async function takeInventory(sources: InventorySources, policy: Policy, o
     } catch (error) {
       fail("circleci", "contexts")(error);
     }
-    const variables = await readEach(contexts, (c) => `context ${c.name}`, (c) => sources.ci.listContextVariables(c), "contexts");
-    return { contexts, variables };
+    const variables = await readEach(contexts, (c) => `context ${c.name}`, readContext, "contexts");
+    const withRestrictions = contexts.map((c) => {
+      const restrictions = restrictionsOf.get(c.id);
+      return restrictions ? { ...c, restrictions } : c;
+    });
+    return { contexts: withRestrictions, variables };
   })();
 
   const projectsRead = (async () => {

@@ -1,11 +1,13 @@
 import type { SecretValue } from "../domain/secret-value.js";
-import type { CiContext, CiVariable } from "../domain/snapshot.js";
+import type { CiContext, CiVariable, ContextRestriction } from "../domain/snapshot.js";
 
 /** Where pipelines read their secrets: CircleCI contexts and project environment variables. */
 export interface CiSecretStore {
   listContexts(): Promise<CiContext[]>;
   listContextVariables(context: CiContext): Promise<CiVariable[]>;
   listProjectVariables(projectSlug: string): Promise<CiVariable[]>;
+  /** Every restriction of a context (project, expression, group), all pages. */
+  listContextRestrictions(context: CiContext): Promise<ContextRestriction[]>;
   /** Slugs of the projects the token's user follows (API v1.1), for `inventory.followedProjects`. */
   listFollowedProjects(): Promise<string[]>;
   /**

@@ -1,4 +1,4 @@
-import type { Finding, Plan, PlanStep, WatchedCredential } from "../domain/finding.js";
+import type { ContextExposure, Finding, Plan, PlanStep, WatchedCredential } from "../domain/finding.js";
 import { credentialLabel } from "./credential-label.js";
 import { renderStatus } from "./credential-status.js";
 import { html, type SafeHtml } from "./html.js";
@@ -15,9 +15,31 @@ function daysCell(credential: WatchedCredential): SafeHtml {
   return credential.ageDays !== undefined ? html`<span class="muted">no expiry · ${credential.ageDays} days old</span>` : html`<span class="muted">no expiry</span>`;
 }
 
-function row(credential: WatchedCredential, finding: Finding | undefined, step: PlanStep | undefined, progress: CredentialProgress | undefined): SafeHtml {
+const exposureWords: Record<ContextExposure["level"], [cls: string, words: string]> = {
+  unrestricted: ["e-open", "every project (no restriction)"],
+  "ssh-rerun": ["e-weak", "restricted; SSH reruns can read"],
+  restricted: ["muted", "restricted"],
+  unknown: ["e-unknown", "unknown (restrictions unreadable)"],
+};
+
+/** Who can use the context the credential sits in; project variables and Entra keys have no context. */
+function exposureCell(credential: WatchedCredential, exposure: ReadonlyMap<string, ContextExposure>): SafeHtml {
+  const context = credential.source.circleci?.context;
+  const entry = context !== undefined ? exposure.get(context) : undefined;
+  if (!entry) return html`<span class="muted">—</span>`;
+  const [cls, words] = exposureWords[entry.level];
+  return html`<span class="${cls}">${words}</span>`;
+}
+
+function row(
+  credential: WatchedCredential,
+  finding: Finding | undefined,
+  step: PlanStep | undefined,
+  progress: CredentialProgress | undefined,
+  exposure: ReadonlyMap<string, ContextExposure>,
+): SafeHtml {
   const policyTag = credential.bound ? html`<span class="tag">policy: ${credential.action ?? "watch"}</span>` : html`<span class="tag">not in policy</span>`;
-  return html`<tr><th scope="row">${credentialLabel(credential)}${policyTag}</th><td>${renderSource(credential.source)}</td><td>${renderStatus(credential, progress)}</td><td>${daysCell(credential)}</td><td class="num">${credential.expiresAt ? formatDay(credential.expiresAt) : "—"}</td><td class="action">${renderNextAction(credential, finding, step)}</td></tr>`;
+  return html`<tr><th scope="row">${credentialLabel(credential)}${policyTag}</th><td>${renderSource(credential.source)}</td><td>${exposureCell(credential, exposure)}</td><td>${renderStatus(credential, progress)}</td><td>${daysCell(credential)}</td><td class="num">${credential.expiresAt ? formatDay(credential.expiresAt) : "—"}</td><td class="action">${renderNextAction(credential, finding, step)}</td></tr>`;
 }
 
 const sourceNames: Record<SourceKind, [one: string, many: string]> = {
@@ -52,7 +74,7 @@ function renderLeftOut(rows: TableRows): SafeHtml {
   if (fine.length > 0) {
     sentences.push(html`${joinWords(fine.map((g) => countOf(g)))} ${total(fine) === 1 ? "is" : "are"} fine, not in the policy and not listed. `);
   }
-  return html`<tfoot><tr><td colspan="6">${sentences}<code>watchdog plan --json</code> lists every credential with its status.</td></tr></tfoot>`;
+  return html`<tfoot><tr><td colspan="7">${sentences}<code>watchdog plan --json</code> lists every credential with its status.</td></tr></tfoot>`;
 }
 
 function caption(rows: TableRows, count: number): SafeHtml {
@@ -80,16 +102,17 @@ export function renderCredentialTable(plan: Plan, states: Readonly<Record<string
   for (const step of plan.steps) if (!steps.has(step.credential)) steps.set(step.credential, step);
 
   const selected = selectTableRows(plan.credentials, plan.steps, states);
-  const rows = selected.listed.map((c) => row(c, findings.get(c.credential), steps.get(c.credential), states[c.credential]));
+  const exposure = new Map((plan.exposure ?? []).map((e) => [e.context, e]));
+  const rows = selected.listed.map((c) => row(c, findings.get(c.credential), steps.get(c.credential), states[c.credential], exposure));
   const count = plan.credentials.length;
   return html`<section aria-labelledby="credentials-heading">
 <h2 id="credentials-heading">Credentials</h2>
 <div class="table-wrap">
 <table class="credentials">
 <caption>${caption(selected, count)}</caption>
-<thead><tr><th scope="col" class="w-name">Credential</th><th scope="col" class="w-source">Source</th><th scope="col" class="w-status">Status</th><th scope="col" class="w-days">Days left</th><th scope="col" class="w-date">Expires</th><th scope="col" class="w-action">Next action</th></tr></thead>
+<thead><tr><th scope="col" class="w-name">Credential</th><th scope="col" class="w-source">Source</th><th scope="col" class="w-exposure">Exposure</th><th scope="col" class="w-status">Status</th><th scope="col" class="w-days">Days left</th><th scope="col" class="w-date">Expires</th><th scope="col" class="w-action">Next action</th></tr></thead>
 <tbody>
-${count > 0 ? rows.map((r) => html`${r}\n`) : html`<tr><td colspan="6">No credentials were found.</td></tr>`}
+${count > 0 ? rows.map((r) => html`${r}\n`) : html`<tr><td colspan="7">No credentials were found.</td></tr>`}
 </tbody>
 ${selected.leftOutCount > 0 ? renderLeftOut(selected) : ""}
 </table>

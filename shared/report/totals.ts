@@ -13,6 +13,9 @@ export interface ReportTotals {
   within: Array<{ days: number; count: number }>;
   longLived: number;
   notFound: number;
+  /** Contexts with an exposed finding; unknown: contexts whose restrictions could not be read. */
+  exposed: number;
+  exposureUnknown: number;
   rotationsDue: number;
   migrationsDue: number;
   rotating: number;
@@ -59,6 +62,8 @@ export function reportTotals(input: Pick<ReportInput, "plan" | "thresholdsDays" 
     within: sortedThresholds(input.thresholdsDays).map((days) => ({ days, count: left.filter((d) => d <= days).length })),
     longLived: credentials.filter((c) => c.status === "long-lived").length,
     notFound: credentials.filter((c) => c.status === "not-found").length,
+    exposed: plan.findings.filter((f) => f.kind === "exposed").length,
+    exposureUnknown: (plan.exposure ?? []).filter((e) => e.level === "unknown").length,
     rotationsDue: plan.steps.filter((s) => s.kind === "rotate").length,
     migrationsDue: plan.steps.filter((s) => s.kind === "migrate").length,
     rotating: progress.filter(isRotating).length,

@@ -70,6 +70,7 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       listContexts: () => ci.listContexts(),
       listContextVariables: (c) => ci.listContextVariables(c),
       listProjectVariables: (s) => ci.listProjectVariables(s),
+      listContextRestrictions: (c) => ci.listContextRestrictions(c),
       listFollowedProjects: () => ci.listFollowedProjects(),
       listOrganizationProjects: () => ci.listOrganizationProjects(),
       deleteContextVariable: (c, n) => ci.deleteContextVariable(c, n),

@@ -1,11 +1,12 @@
 import type { SecretValue } from "../../domain/secret-value.js";
-import type { CiContext, CiVariable } from "../../domain/snapshot.js";
+import type { CiContext, CiVariable, ContextRestriction } from "../../domain/snapshot.js";
 import type { CiSecretStore } from "../../ports/ci-secret-store.js";
 import { CircleCiError } from "./circleci-error.js";
 import { privateBaseOf, projectSlug, v1BaseOf } from "./followed-projects.js";
 import { CircleCiHttp } from "./http-client.js";
 import { resolveCircleCiSettings, type CircleCiStoreSettings, type ResolvedCircleCiSettings } from "./settings.js";
 import {
+  contextRestrictionSchema,
   contextSchema,
   contextVariablePutSchema,
   contextVariableSchema,
@@ -53,6 +54,16 @@ export class CircleCiStore implements CiSecretStore {
       createdAt: v.created_at,
       updatedAt: v.updated_at,
     }));
+  }
+
+  async listContextRestrictions(context: CiContext): Promise<ContextRestriction[]> {
+    const restrictions = await this.http.allPages({
+      operation: "listContextRestrictions",
+      base: this.settings.apiUrl,
+      path: `/context/${seg(context.id)}/restrictions`,
+      schema: pageOf(contextRestrictionSchema),
+    });
+    return restrictions.map((r) => ({ id: r.id, type: r.restriction_type, value: r.restriction_value, ...(r.name ? { name: r.name } : {}) }));
   }
 
   async listProjectVariables(slug: string): Promise<CiVariable[]> {

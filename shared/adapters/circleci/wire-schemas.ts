@@ -24,6 +24,14 @@ export const contextVariableSchema = z.object({
   context_id: z.string().min(1),
 });
 
+/** A context restriction; `restriction_type` stays a string so a type CircleCI adds later still counts as a restriction. */
+export const contextRestrictionSchema = z.object({
+  id: z.string().min(1),
+  restriction_type: z.string().min(1),
+  restriction_value: z.string(),
+  name: z.string().nullish(),
+});
+
 export const messageSchema = z.object({ message: z.string() });
 
 /** CircleCI's ClaimResponse (OIDC custom claims): only `org_id` is required. */

@@ -31,6 +31,13 @@ export function notFoundTitle(credential: string): string {
   return `${credential}: the policy binding points at nothing`;
 }
 
+export function exposedTitle(context: string, level: string | undefined, variables: number): string {
+  const secrets = variables === 1 ? "1 secret" : `${variables} secrets`;
+  return level === "ssh-rerun"
+    ? `CircleCI context ${context}: ${secrets} readable from SSH reruns (expression restriction lacks "and not job.ssh.enabled")`
+    : `CircleCI context ${context}: ${secrets} usable by every project of the organization (no restriction)`;
+}
+
 export function resolvedTitle(credential: string): string {
   return `${credential}: no longer needs attention`;
 }

@@ -6,6 +6,7 @@ import {
   expiredTitle,
   expirySeverity,
   expiringTitle,
+  exposedTitle,
   longLivedTitle,
   notFoundTitle,
   resolvedTitle,
@@ -154,7 +155,8 @@ function decideOne(
   const expiring = has(view, "expired") || has(view, "expiring");
   const longLived = has(view, "long-lived");
   const notFound = bound && has(view, "not-found");
-  if (!expiring && !longLived && !notFound) return entry ? "resolved" : undefined;
+  const exposed = view.findings.get("exposed");
+  if (!expiring && !longLived && !notFound && !exposed) return entry ? "resolved" : undefined;
 
   const raisedBefore = raise.length;
   const alerted = new Set(entry?.alerted ?? []);
@@ -250,6 +252,23 @@ function decideOne(
     } else {
       next.notFound = entry.notFound;
     }
+  }
+
+  if (exposed) {
+    const exposure = exposed.exposure;
+    // What was exposed, and how: a restriction added, changed or a secret added to the context alerts again.
+    const marker = JSON.stringify([exposure?.level ?? null, exposure?.variables ?? [], exposure?.restrictions ?? []]);
+    if (entry?.exposure?.marker !== marker) {
+      emit({
+        ...base,
+        id: alertId({ kind: "exposed", credential: view.credential, marker }),
+        kind: "exposed",
+        severity: exposed.severity,
+        title: exposedTitle(exposure?.context ?? view.credential, exposure?.level, exposure?.variables.length ?? 0),
+        nextStep: exposed.nextStep,
+      });
+    }
+    next.exposure = { marker };
   }
 
   const raisedNow = raise.slice(raisedBefore);

@@ -29,6 +29,8 @@ export interface LedgerEntry {
   longLived?: { lastChangedAt: string };
   /** A not-found alert went out; `since` (UTC day) tells this episode's alert from an earlier one. */
   notFound?: { since: string };
+  /** An exposed alert went out for this exposure (level, restrictions and exposed variables): a change alerts again. */
+  exposure?: { marker: string };
 }
 
 export interface LedgerChanges {

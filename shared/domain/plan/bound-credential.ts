@@ -118,7 +118,7 @@ export function evaluateBoundCredential(credential: PolicyCredential, inputs: Pl
 
   const findings: Finding[] = [];
   const statuses: CredentialStatus[] = [];
-  const finding = (kind: Finding["kind"], severity: Finding["severity"], message: string, nextStep: string, extra: Partial<Finding> = {}) => {
+  const finding = (kind: Finding["kind"] & CredentialStatus, severity: Finding["severity"], message: string, nextStep: string, extra: Partial<Finding> = {}) => {
     findings.push({ id: `${kind}:${credential.name}`, kind, severity, credential: credential.name, bound: true, source, ...extra, message, nextStep });
     statuses.push(kind);
   };

@@ -5,6 +5,7 @@ import type { Policy } from "../policy/index.js";
 import type { Snapshot } from "../snapshot.js";
 import { evaluateBoundCredential } from "./bound-credential.js";
 import { canonicalSnapshot } from "./canonical-snapshot.js";
+import { evaluateExposure } from "./context-exposure.js";
 import { circleciKey } from "./keys.js";
 import { compareCredentials, compareFindings, compareSteps } from "./ordering.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
@@ -45,9 +46,11 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const token = circleciTokenContribution(policy.selfWatch.circleciTokenSecret, canonical.vaultSecrets, inputs.coverage.vaultRead, policy.alerts.thresholdsDays, now);
   const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs), token];
 
+  const credentialFindings = contributions.flatMap((c) => c.findings);
+  const exposure = evaluateExposure(canonical, policy, credentialFindings);
   const waived = applyWaivers(
     uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials),
-    uniqueBy(contributions.flatMap((c) => c.findings), (f) => f.id).sort(compareFindings),
+    uniqueBy([...credentialFindings, ...exposure.findings], (f) => f.id).sort(compareFindings),
     policy.waivers,
     now,
   );
@@ -57,7 +60,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const coverage = projectCoverage(snapshot);
   const count = (kind: Finding["kind"]) => findings.filter((finding) => finding.kind === kind).length;
 
-  return {
+  const plan: Plan = {
     generatedAt: now.toISOString(),
     complete: canonical.errors.length === 0,
     sourceErrors: canonical.errors,
@@ -72,8 +75,11 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       expiring: count("expiring"),
       longLived: count("long-lived"),
       notFound: count("not-found"),
+      exposed: count("exposed"),
       steps: steps.length,
       ...(policy.waivers.length > 0 ? { waived: findings.filter((f) => f.waiver?.state === "active").length } : {}),
     },
   };
+  if (policy.inventory.exposure !== "ignore") plan.exposure = exposure.exposure;
+  return plan;
 }

@@ -34,7 +34,7 @@ export const alertSourceSchema = z
 
 const credentialKey = z
   .string()
-  .describe('Policy credential name, or a derived key for what no policy binds: "entra:<appId>:<keyId>", "circleci:context:<name>:<VAR>", "circleci:project:<slug>:<VAR>".');
+  .describe('Policy credential name, or a derived key for what no policy binds: "entra:<appId>:<keyId>", "circleci:context:<name>:<VAR>", "circleci:project:<slug>:<VAR>"; a whole context (exposure): "circleci:context:<name>".');
 
 const daysLeft = z.int().describe("ceil((expiresAt - generatedAt) / 1 day): within N days ⟺ daysLeft ≤ N; 0 or less once expired.");
 const ageDays = z.int().describe("floor((generatedAt - lastChangedAt) / 1 day) of the CircleCI variable.");
@@ -81,9 +81,22 @@ const watchedCredentialSchema = z.strictObject({
   waiver: waiverMarkSchema.optional(),
 });
 
+export const contextExposureSchema = z
+  .strictObject({
+    context: z.string(),
+    contextId: z.string(),
+    level: z
+      .enum(["unrestricted", "ssh-rerun", "restricted", "unknown"])
+      .describe("unrestricted: every project of the organization can use it; ssh-rerun: an expression restriction lacks `and not job.ssh.enabled`; unknown: restrictions could not be read."),
+    restrictions: z.array(z.string()).describe('Each restriction as "<type> <value>".'),
+    variables: z.array(z.string()).describe("Variables that make it matter: bound by a policy credential, or long-lived secrets."),
+    problem: z.string().optional().describe("Why the level is unknown."),
+  })
+  .describe("Who can use a CircleCI context that holds secrets.");
+
 const findingSchema = z.strictObject({
   id: z.string().describe('Stable across cycles for the same problem: "<kind>:<credential>".'),
-  kind: z.enum(["expired", "expiring", "long-lived", "not-found"]),
+  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed"]),
   severity,
   credential: credentialKey,
   bound: z.boolean(),
@@ -91,6 +104,7 @@ const findingSchema = z.strictObject({
   expiresAt: timestamp.optional(),
   daysLeft: daysLeft.optional(),
   ageDays: ageDays.optional(),
+  exposure: contextExposureSchema.optional().describe('kind "exposed": the context and who can use it.'),
   message: z.string(),
   nextStep: z.string().describe("`watchdog rotate <name>`, concrete advice, or the policy snippet to add for an unbound credential."),
   waiver: waiverMarkSchema.optional(),
@@ -164,6 +178,7 @@ export const planSchema = z
     credentials: z.array(watchedCredentialSchema),
     findings: z.array(findingSchema).describe("Most urgent first: severity, then days left, then credential."),
     steps: z.array(planStepSchema),
+    exposure: z.array(contextExposureSchema).optional().describe("Who can use each context holding a bound credential or a long-lived secret (absent with inventory.exposure: ignore)."),
     migrations: z.array(migrationStatusSchema).optional().describe("OIDC migration progress of action: oidc credentials."),
     projectCoverage: projectCoverageSchema.optional().describe("Which CircleCI projects were read, and how they were found."),
     waivers: z.array(waiverStatusSchema).optional().describe("The policy's waivers: whether each still silences, and what it matches."),
@@ -173,6 +188,7 @@ export const planSchema = z
       expiring: count,
       longLived: count,
       notFound: count,
+      exposed: count.describe("Contexts with an exposed finding."),
       steps: count,
       waived: count.optional().describe("Findings an active waiver accepts (counted in the totals too)."),
     }),

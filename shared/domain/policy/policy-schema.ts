@@ -11,6 +11,7 @@ export const policyDefaults = {
   projects: [] as string[],
   followedProjects: false,
   allProjects: false,
+  exposure: "warn",
   thresholdsDays: [30, 14, 7, 3, 1],
 } as const;
 
@@ -20,6 +21,8 @@ const inventorySchema = z.strictObject({
   followedProjects: z.boolean().default(policyDefaults.followedProjects),
   /** Every project of CIRCLECI_ORG_ID through CircleCI's undocumented organization project list. */
   allProjects: z.boolean().default(policyDefaults.allProjects),
+  /** warn: a context holding secrets that every project may use is a finding; ignore: restrictions are not read. */
+  exposure: z.enum(["warn", "ignore"]).default(policyDefaults.exposure),
 });
 
 /** Unique, and stored largest first: "expiring" starts at the first (largest) and turns critical at the last (smallest). */

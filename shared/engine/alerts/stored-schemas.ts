@@ -45,6 +45,7 @@ export const ledgerEntrySchema = z.object({
   expiry: z.object({ expiresAt: z.string(), lowestThreshold: z.number().optional(), expired: z.boolean() }).optional(),
   longLived: z.object({ lastChangedAt: z.string() }).optional(),
   notFound: z.object({ since: z.string() }).optional(),
+  exposure: z.object({ marker: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
 const severitySchema = z.enum(["critical", "warning", "info"]);
