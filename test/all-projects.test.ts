@@ -106,6 +106,10 @@ inventory:
     expect(longLivedProjects(json)).toEqual(["gh/acme/api"]);
     const text = await runBuiltCli(["plan"], { ...env, WATCHDOG_POLICY: writePolicy(policy(true)), WATCHDOG_STATE_DIR: join(tmpdir(), "watchdog-all-projects-state") });
     expect(text.stdout).toMatch(/organization project list could not be read: coverage INCOMPLETE/);
+    const doctor = await runBuiltCli(["doctor", "--json"], { ...env, WATCHDOG_POLICY: writePolicy(policy(true)), WATCHDOG_STATE_DIR: join(tmpdir(), "watchdog-all-projects-state") });
+    const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ need: string; status: string; fix: string }> }).checks;
+    expect(checks.find((c) => c.need === "CircleCI's organization project list (undocumented) answers")).toMatchObject({ status: "missing", fix: expect.stringContaining("coverage is incomplete") });
+    expect(doctor.code).toBe(1);
   });
 
   it("a list that repeats its pages forever (CircleCI-Env-Inspector #44) is stopped and marks the coverage incomplete", async () => {

@@ -80,6 +80,20 @@ credentials:
     expect(Date.parse(health.nextTimerRun)).toBeGreaterThan(Date.now());
   });
 
+  it("doctor checks the token's Key Vault secret: its expiry is there; without one it says how to set it", async () => {
+    const doctor = async () => (JSON.parse((await run(["doctor", "--json"])).stdout) as { checks: Array<{ need: string; status: string; fix: string; detail?: string }> }).checks;
+    const line = (checks: Awaited<ReturnType<typeof doctor>>) => checks.find((c) => c.need === "Key Vault secret circleci-token carries the CircleCI token's expiry");
+    expect(line(await doctor())).toMatchObject({ status: "present", detail: expect.stringMatching(/^expires /) });
+    const version = sandbox.keyVault.state.secret("circleci-token")!.versions[0]!;
+    const expiresOn = version.expiresOn;
+    delete version.expiresOn;
+    try {
+      expect(line(await doctor())).toMatchObject({ status: "unverified", fix: expect.stringContaining("az keyvault secret set-attributes --name circleci-token --expires") });
+    } finally {
+      version.expiresOn = expiresOn;
+    }
+  });
+
   it("a revoked CircleCI token: the 401 names the likely cause, one critical alert after two failed cycles, no ping meanwhile, one resolved on recovery", async () => {
     const pingsBefore = sandbox.receiver.pings.length;
     const realToken = sandbox.circleci.state.token;
@@ -96,6 +110,10 @@ credentials:
     expect(failing[0]!.data.nextStep).toMatch(/expired or been revoked/);
     const health = JSON.parse((await run(["health", "--json"])).stdout) as { status: string; lastCycle: { failuresInRow: number } };
     expect(health).toMatchObject({ status: "failing", lastCycle: { failuresInRow: 2 } });
+    const doctor = await run(["doctor", "--json"]);
+    expect(doctor.code).toBe(1);
+    const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ need: string; status: string; fix: string }> }).checks;
+    expect(checks.find((c) => c.need === "CircleCI accepts CIRCLECI_TOKEN")).toMatchObject({ status: "missing", fix: expect.stringContaining("expired or been revoked") });
 
     await run(["run"]);
     expect(about("secret-watchdog")).toHaveLength(1); // once per run of failures

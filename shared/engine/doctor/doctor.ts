@@ -11,6 +11,7 @@ import {
 import type { Policy, PolicyCredential } from "../../domain/policy/index.js";
 import type { CallerIdentity } from "../../ports/directory.js";
 import type { WatchdogPorts } from "../../ports/index.js";
+import { selfWatchChecks } from "./self-watch-checks.js";
 
 export interface DoctorOptions {
   /** KEY_VAULT_URL, named in the Key Vault grant. */
@@ -168,9 +169,14 @@ export async function runDoctor(ports: WatchdogPorts, policy: Policy, options: D
     identity = await ports.directory.callerIdentity();
   } catch (error) {
     const check: DoctorCheck = { need: "a Microsoft Graph token for the watchdog's identity", neededFor: "everything in Entra", status: "missing", fix: "check the managed identity (or AZURE_CLIENT_ID / AZURE_FEDERATED_TOKEN_FILE) and AZURE_TENANT_ID", detail: observed(error).text };
-    return doctorReport([check, ...(await circleciChecks(ports, policy))]);
+    return doctorReport([check, ...(await circleciChecks(ports, policy)), ...(await selfWatchChecks(ports, policy))]);
   }
   const graph = graphChecks(identity, policy);
-  const [owners, vault, circleci] = await Promise.all([ownershipChecks(ports, identity, policy), vaultChecks(ports, policy, options, identity), circleciChecks(ports, policy)]);
-  return doctorReport([...graph, ...owners, ...vault, ...circleci]);
+  const [owners, vault, circleci, self] = await Promise.all([
+    ownershipChecks(ports, identity, policy),
+    vaultChecks(ports, policy, options, identity),
+    circleciChecks(ports, policy),
+    selfWatchChecks(ports, policy),
+  ]);
+  return doctorReport([...graph, ...owners, ...vault, ...circleci, ...self]);
 }
