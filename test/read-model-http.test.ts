@@ -5,6 +5,7 @@ import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inventoryHandler } from "../functions/http-inventory.js";
 import { planHandler } from "../functions/http-plan.js";
+import { doctorHandler } from "../functions/http-doctor.js";
 import { healthHandler } from "../functions/http-health.js";
 import { reportHandler } from "../functions/http-report.js";
 import { watchdogTimer } from "../functions/timer.js";
@@ -22,7 +23,7 @@ import { principalWith } from "./support/principals.js";
 // readers may read when App Service authentication is on.
 
 const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
-const readers = { plan: planHandler, inventory: inventoryHandler, report: reportHandler, health: healthHandler } satisfies Record<string, HttpHandler>;
+const readers = { plan: planHandler, inventory: inventoryHandler, report: reportHandler, health: healthHandler, doctor: doctorHandler } satisfies Record<string, HttpHandler>;
 type Reader = keyof typeof readers;
 
 let sandbox: Sandbox;
@@ -184,7 +185,7 @@ describe("only readers may read (App Service authentication on)", () => {
   it("401 without a principal, 403 without Watchdog.Read or Watchdog.Rotate, 400 for a forged header — and no request anywhere", async () => {
     process.env.WEBSITE_AUTH_ENABLED = "True";
     sandbox.log.clear();
-    for (const reader of ["plan", "inventory", "report", "health"] as const) {
+    for (const reader of ["plan", "inventory", "report", "health", "doctor"] as const) {
       const anonymous = await call(reader);
       expect(anonymous.status).toBe(401);
       expect(anonymous.json.error).toMatchObject({ code: "unauthenticated" });
