@@ -5,7 +5,7 @@ import { contextNotFound, type CircleRouteOptions } from "./routes-context.js";
 import type { EmulatedContext, EmulatedRestriction, RestrictionType } from "./state.js";
 
 /*
- * Context restrictions, as CircleCI's OpenAPI document (shared/specs/circleci-openapi-v2.json, operations
+ * Context restrictions, as CircleCI's OpenAPI document (specs/circleci-openapi-v2.json, operations
  * getContextRestrictions, createContextRestriction, deleteContextRestriction) describes them:
  * - GET is a paged list (`items`, `next_page_token`) of `{id, context_id, project_id?, name, restriction_type,
  *   restriction_value}`; `project_id` is deprecated and only set on project restrictions;
