@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles every entry point with esbuild into CommonJS under dist/: one file per Azure Function (the
-// Functions host loads `main` = dist/functions/*.js), the app those functions share, the CLI, and the sandbox
-// programs (`npm start`, `npm run bench`). Bundling cuts cold start (see README "Scale"); @azure/functions-core
+// Functions host loads `main` = dist/functions/*.js), the app those functions share, the CLI, the sandbox's
+// demo (`npm start`) and the benchmark (`npm run bench`). Bundling cuts cold start (see README "Scale"); @azure/functions-core
 // is provided by the host.
 import { build } from "esbuild";
 import { existsSync, readdirSync } from "node:fs";
@@ -54,8 +54,8 @@ if (functionEntries.length > 0) {
   jobs.push(build({ ...common, entryPoints: ["shared/app/function-handlers.ts"], outfile: "dist/app/function-handlers.js" }));
 }
 jobs.push(build({ ...common, entryPoints: ["cli/main.ts"], outfile: "dist/cli.js" }));
-const sandboxEntries = ["sandbox/demo.ts", "sandbox/bench.ts"].filter((f) => existsSync(f));
-if (sandboxEntries.length > 0) {
-  jobs.push(build({ ...common, entryPoints: sandboxEntries, outdir: "dist/sandbox" }));
+// dist/bench/main.js finds the Functions bundles it times at ../functions.
+for (const [entry, outfile] of [["sandbox/demo.ts", "dist/sandbox/demo.js"], ["bench/main.ts", "dist/bench/main.js"]]) {
+  if (existsSync(entry)) jobs.push(build({ ...common, entryPoints: [entry], outfile }));
 }
 await Promise.all(jobs);

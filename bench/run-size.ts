@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveCircleCiSettings } from "../../shared/adapters/circleci/settings.js";
-import { worldShapes, type WorldShape, type WorldSize } from "../world/generate.js";
+import { resolveCircleCiSettings } from "../shared/adapters/circleci/settings.js";
+import { worldShapes, type WorldShape, type WorldSize } from "../sandbox/world/generate.js";
 import type { Traffic } from "./bench-sandbox.js";
 import { benchPolicy, expectedFound, projectInventory, sequentialBaseline, type Found, type InventoryOutcome } from "./inventory-runs.js";
 import { minimums, type Minimums } from "./lower-bound.js";

@@ -1,6 +1,6 @@
-import type { LoggedRequest } from "../core/request-log.js";
-import { startSandbox, type Sandbox } from "../start.js";
-import type { GeneratedWorld } from "../world/generate.js";
+import type { LoggedRequest } from "../sandbox/core/request-log.js";
+import { startSandbox, type Sandbox } from "../sandbox/start.js";
+import type { GeneratedWorld } from "../sandbox/world/generate.js";
 import { apiNames, benchConditions, type ApiName } from "./conditions.js";
 
 export interface ApiTraffic {

@@ -7,14 +7,14 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
-import { measureColdStart, type ColdStart } from "./bench/cold-start.js";
-import { benchConditions } from "./bench/conditions.js";
-import { describeColdStart, describeConditions, describeSize, describeTargets } from "./bench/report.js";
-import { benchSize, type SizeResult } from "./bench/run-size.js";
-import { serveSandbox, serveSandboxFlag } from "./bench/sandbox-process.js";
-import { judge } from "./bench/targets.js";
-import { defaultTlsDir, ensureSandboxTls } from "./core/ca.js";
-import { worldShapes, type WorldSize } from "./world/generate.js";
+import { measureColdStart, type ColdStart } from "./cold-start.js";
+import { benchConditions } from "./conditions.js";
+import { describeColdStart, describeConditions, describeSize, describeTargets } from "./report.js";
+import { benchSize, type SizeResult } from "./run-size.js";
+import { serveSandbox, serveSandboxFlag } from "./sandbox-process.js";
+import { judge } from "./targets.js";
+import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
+import { worldShapes, type WorldSize } from "../sandbox/world/generate.js";
 
 interface BenchOptions {
   json: boolean;

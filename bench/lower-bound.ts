@@ -1,4 +1,4 @@
-import type { WorldShape } from "../world/generate.js";
+import type { WorldShape } from "../sandbox/world/generate.js";
 import { benchConditions, type ApiName } from "./conditions.js";
 
 export interface ApiMinimum {

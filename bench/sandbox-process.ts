@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { generateWorld, worldShapes, type WorldSize } from "../world/generate.js";
+import { generateWorld, worldShapes, type WorldSize } from "../sandbox/world/generate.js";
 import { startBenchSandbox, type Traffic } from "./bench-sandbox.js";
 
 /** Given to the process that serves the emulators of one benchmark world. */
