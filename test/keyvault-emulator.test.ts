@@ -238,6 +238,57 @@ describe("Key Vault emulator on the wire", () => {
     expect((await call("PUT", `/secrets/to-delete?${apiVersion}`, { value: "new life" })).status).toBe(200);
   });
 
+  it("soft delete is asynchronous: the name answers 409 ObjectIsBeingDeleted until the deletion ends (softDeleteDelayMs)", async () => {
+    emulator.state.softDeleteDelayMs = 200;
+    try {
+      await call("PUT", `/secrets/deleting?${apiVersion}`, { value: "going" });
+      expect((await call("DELETE", `/secrets/deleting?${apiVersion}`)).status).toBe(200);
+      expect((await call("GET", `/secrets/deleting/?${apiVersion}`)).status).toBe(404);
+      // Not yet in the deleted list: the SDK's delete poller reads this until it answers 200.
+      expect((await call("GET", `/deletedsecrets/deleting?${apiVersion}`)).status).toBe(404);
+      for (const [method, path, body] of [
+        ["PUT", `/secrets/deleting?${apiVersion}`, { value: "again" }],
+        ["POST", `/deletedsecrets/deleting/recover?${apiVersion}`, undefined],
+        ["DELETE", `/deletedsecrets/deleting?${apiVersion}`, undefined],
+      ] as const) {
+        const refused = await call(method, path, body);
+        expect(refused.status).toBe(409);
+        expect(refused.body!.error).toEqual({ code: "Conflict", message: "Secret is currently being deleted.", innererror: { code: "ObjectIsBeingDeleted" } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect((await call("GET", `/deletedsecrets/deleting?${apiVersion}`)).status).toBe(200);
+      const reuse = await call("PUT", `/secrets/deleting?${apiVersion}`, { value: "again" });
+      expect(reuse.body!.error).toMatchObject({ code: "Conflict", innererror: { code: "ObjectIsDeletedButRecoverable" } });
+    } finally {
+      emulator.state.softDeleteDelayMs = 0;
+    }
+  });
+
+  it("purge protection refuses a purge with 403 Forbidden and keeps the deleted secret (purgeProtection)", async () => {
+    emulator.state.purgeProtection = true;
+    try {
+      await call("PUT", `/secrets/protected?${apiVersion}`, { value: "kept" });
+      await call("DELETE", `/secrets/protected?${apiVersion}`);
+      const purge = await call("DELETE", `/deletedsecrets/protected?${apiVersion}`);
+      expect(purge.status).toBe(403);
+      expect(purge.body!.error).toMatchObject({ code: "Forbidden", message: expect.stringContaining("purge protection is enabled") });
+      expect((await call("GET", `/deletedsecrets/protected?${apiVersion}`)).status).toBe(200);
+    } finally {
+      emulator.state.purgeProtection = false;
+    }
+  });
+
+  it.each(["empty", "not-found"] as const)("lists the versions of a name with no secret as %s (versionsOfMissingName)", async (answer) => {
+    emulator.state.versionsOfMissingName = answer;
+    try {
+      const listed = await call("GET", `/secrets/never-there/versions?${apiVersion}`);
+      if (answer === "empty") expect(listed).toMatchObject({ status: 200, body: { value: [] } });
+      else expect(listed).toMatchObject({ status: 404, body: { error: { code: "SecretNotFound" } } });
+    } finally {
+      emulator.state.versionsOfMissingName = "empty";
+    }
+  });
+
   it("recovers asynchronously (knob): until it ends the secret reads 404 and a write answers 409 ObjectIsBeingRecovered", async () => {
     await call("PUT", `/secrets/slow-recovery?${apiVersion}`, { value: "back-later" });
     await call("DELETE", `/secrets/slow-recovery?${apiVersion}`);

@@ -103,6 +103,7 @@ export function keyVaultRouteTable(settings: RouteSettings): Route[] {
     route(keyVaultRoutes.listVersions, "GET", "/secrets/:name/versions", (req) => {
       const name = checkName(req.params.name);
       const secret = state.secret(name);
+      if (!secret && state.versionsOfMissingName === "not-found") throw new KeyVaultProblem(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
       const items = (secret?.versions ?? []).map((v) => secretItem(req.baseUrl, secret!, v, days(), true));
       return { status: 200, json: page(req, items, settings.pageSize) };
     }),

@@ -104,6 +104,30 @@ export class KeyVaultState {
    * github.com/Azure/azure-sdk-for-net/issues/31581); the SDK's recover poller reads the secret until it answers.
    */
   recoveryDelayMs = 0;
+  /** Secrets being soft-deleted, by lower-case name: in the deleted list from `readyAt` (wall-clock ms). */
+  readonly deleting = new Map<string, { entry: EmulatedDeletedSecret; readyAt: number }>();
+  /**
+   * How long a soft delete takes (wall-clock ms; knob, default 0). Deletion is asynchronous in Key Vault: the
+   * secret stops reading at once, but it shows in the deleted list only when the deletion ends (the SDK's
+   * DeleteSecretPoller, @azure/keyvault-secrets lro/delete/operation.js, reads the deleted secret and takes a 404
+   * for "still deleting"); meanwhile reusing, recovering or purging the name answers 409 Conflict with inner code
+   * ObjectIsBeingDeleted ("Secret is currently being deleted.", github.com/hashicorp/terraform-provider-azurerm/issues/10454;
+   * the same body for keys in the azure-sdk-for-js keyvault-keys recordings, recoverKeyName-cangettheversionsofakey).
+   */
+  softDeleteDelayMs = 0;
+  /**
+   * Purge protection (knob, default off): a purge is refused with 403 Forbidden, "Operation \"purge\" is not
+   * allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after
+   * the retention period has passed." (github.com/Azure/sap-automation/pull/200, github.com/microsoft/AzureTRE/issues/1760).
+   * No inner code is shown in those reports: none is sent here.
+   */
+  purgeProtection = false;
+  /**
+   * How `GET /secrets/{name}/versions` answers for a name with no live secret (knob). Observed: 200 with an empty
+   * `value` (issue 11 of this project, from the live service); no documentation says so and the REST reference
+   * lists only 200, so "not-found" (404 SecretNotFound, as a GET of the secret answers) is modelled too.
+   */
+  versionsOfMissingName: "empty" | "not-found" = "empty";
 
   constructor(
     world: VaultWorld,
@@ -133,9 +157,10 @@ export class KeyVaultState {
     }
   }
 
-  /** The live secret, or undefined (a soft-deleted one, or one still being recovered, is not live). */
+  /** The live secret, or undefined (a soft-deleted one, or one still being deleted or recovered, is not live). */
   secret(name: string): EmulatedSecret | undefined {
     this.settleRecoveries();
+    this.settleDeletions();
     return this.secrets.get(name.toLowerCase());
   }
 
@@ -152,10 +177,12 @@ export class KeyVaultState {
   /** Live secrets sorted by name, as list pages show them. */
   liveSecrets(): EmulatedSecret[] {
     this.settleRecoveries();
+    this.settleDeletions();
     return [...this.secrets.values()].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
   }
 
   deletedSecrets(): EmulatedDeletedSecret[] {
+    this.settleDeletions();
     this.purgeExpired();
     return [...this.deleted.values()].sort((a, b) => a.secret.name.toLowerCase().localeCompare(b.secret.name.toLowerCase()));
   }
@@ -170,7 +197,11 @@ export class KeyVaultState {
     return { secret, version: found };
   }
 
-  /** The value of a version: Key Vault refuses to hand out a disabled one. */
+  /**
+   * The value of a version: Key Vault refuses to hand out a disabled one, 403 Forbidden with inner code
+   * SecretDisabled, "Operation get is not allowed on a disabled secret." (the body as the SDK's RestError shows it in
+   * github.com/Azure/azure-sdk-for-js/issues/24756; also github.com/Azure/azure-powershell/issues/15378).
+   */
   readableVersion(name: string, version?: string): { secret: EmulatedSecret; version: EmulatedSecretVersion } {
     const found = this.findVersion(name, version);
     if (!found.version.enabled) {
@@ -184,6 +215,7 @@ export class KeyVaultState {
     this.purgeExpired();
     this.settleRecoveries();
     const key = name.toLowerCase();
+    this.refuseWhileDeleting(name);
     // A soft-deleted name cannot be reused: 409 Conflict with inner code ObjectIsDeletedButRecoverable
     // (github.com/external-secrets/external-secrets/issues/3519, github.com/ansible-collections/azure/issues/1145).
     if (this.deleted.has(key)) {
@@ -231,9 +263,28 @@ export class KeyVaultState {
     return found;
   }
 
-  /** DELETE /secrets/{name}: soft delete (every version), recoverable for `retentionDays`. */
+  /** 409 ObjectIsBeingDeleted while a soft delete of the name is still running (see `softDeleteDelayMs`). */
+  private refuseWhileDeleting(name: string): void {
+    this.settleDeletions();
+    if (this.deleting.has(name.toLowerCase())) {
+      throw new KeyVaultProblem(409, "Conflict", "Secret is currently being deleted.", "ObjectIsBeingDeleted");
+    }
+  }
+
+  /** Deletions whose time has come land in the deleted list. */
+  private settleDeletions(): void {
+    const now = Date.now();
+    for (const [key, pending] of this.deleting) {
+      if (pending.readyAt > now) continue;
+      this.deleting.delete(key);
+      this.deleted.set(key, pending.entry);
+    }
+  }
+
+  /** DELETE /secrets/{name}: soft delete (every version), recoverable for `retentionDays`, after `softDeleteDelayMs`. */
   softDelete(name: string): EmulatedDeletedSecret {
     this.settleRecoveries();
+    this.refuseWhileDeleting(name);
     const key = name.toLowerCase();
     const secret = this.secrets.get(key);
     if (!secret) throw notFound(name);
@@ -244,11 +295,13 @@ export class KeyVaultState {
       scheduledPurgeOn: new Date(now.getTime() + this.retentionDays * DAY_MS).toISOString(),
     };
     this.secrets.delete(key);
-    this.deleted.set(key, entry);
+    if (this.softDeleteDelayMs > 0) this.deleting.set(key, { entry, readyAt: Date.now() + this.softDeleteDelayMs });
+    else this.deleted.set(key, entry);
     return entry;
   }
 
   deletedSecret(name: string): EmulatedDeletedSecret {
+    this.settleDeletions();
     this.purgeExpired();
     const entry = this.deleted.get(name.toLowerCase());
     if (!entry) throw deletedNotFound(name);
@@ -257,6 +310,7 @@ export class KeyVaultState {
 
   /** POST /deletedsecrets/{name}/recover: the secret comes back with all its versions, after `recoveryDelayMs`. */
   recover(name: string): EmulatedSecret {
+    this.refuseWhileDeleting(name);
     const entry = this.deletedSecret(name);
     const key = name.toLowerCase();
     this.deleted.delete(key);
@@ -276,7 +330,15 @@ export class KeyVaultState {
 
   /** DELETE /deletedsecrets/{name}: gone for good. */
   purge(name: string): void {
+    this.refuseWhileDeleting(name);
     this.deletedSecret(name);
+    if (this.purgeProtection) {
+      throw new KeyVaultProblem(
+        403,
+        "Forbidden",
+        'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+      );
+    }
     this.deleted.delete(name.toLowerCase());
   }
 

@@ -22,7 +22,7 @@ import type { CircleWorld, EntraWorld } from "../../sandbox/world/spec.js";
 import { createCircleCiStore } from "../../shared/adapters/circleci/index.js";
 import { createEntraSecretTester } from "../../shared/adapters/entra/index.js";
 import { createGraphDirectory } from "../../shared/adapters/graph/index.js";
-import { createKeyVault } from "../../shared/adapters/keyvault/index.js";
+import { createKeyVault, type DeletionWait } from "../../shared/adapters/keyvault/index.js";
 import { createHeartbeat, createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
 import type { RotateCredential } from "../../shared/domain/policy/index.js";
 import { isMintedBy } from "../../shared/domain/rotation/index.js";
@@ -84,7 +84,7 @@ export class RotationSandbox {
   ) {}
 
   /** Fresh adapter objects (as a second instance of the app would have), with short retry waits. */
-  ports(state: StateStore, options: { circleciTimeoutMs?: number } = {}): WatchdogPorts {
+  ports(state: StateStore, options: { circleciTimeoutMs?: number; vaultDeletionWait?: Partial<DeletionWait> } = {}): WatchdogPorts {
     const credential = registryCredential(this.directory);
     return {
       ci: createCircleCiStore({
@@ -99,7 +99,12 @@ export class RotationSandbox {
         jitter: false,
       }),
       directory: createGraphDirectory({ graphUrl: this.directory.graph.url, credential, retry: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, maxRetryAfterMs: 2_000 } }),
-      vault: createKeyVault({ vaultUrl: this.vault.url, credential, retry: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 20 } }),
+      vault: createKeyVault({
+        vaultUrl: this.vault.url,
+        credential,
+        retry: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
+        ...(options.vaultDeletionWait ? { deletionWait: options.vaultDeletionWait } : {}),
+      }),
       tester: createEntraSecretTester({ authorityHost: this.directory.entra.url }),
       state,
       notifier: createWebhookNotifier(),

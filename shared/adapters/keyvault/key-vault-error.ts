@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { VaultRefusal } from "../../ports/vault.js";
 import { UnexpectedVaultResponse } from "./secret-properties.js";
 
 export interface KeyVaultFailure {
@@ -27,6 +28,8 @@ export class KeyVaultError extends Error {
   readonly status?: number;
   readonly code?: string;
   readonly innerCode?: string;
+  /** What the engine may act on (see `VaultRefusal`), from status and codes only. */
+  readonly vaultRefusal?: VaultRefusal;
 
   constructor(failure: KeyVaultFailure) {
     const target = failure.secretName ? ` of secret "${failure.secretName}"` : "";
@@ -40,6 +43,7 @@ export class KeyVaultError extends Error {
     this.status = failure.status;
     this.code = failure.code;
     this.innerCode = failure.innerCode;
+    this.vaultRefusal = refusalOf(failure.status, failure.innerCode);
   }
 
   toJSON(): Record<string, unknown> {
@@ -51,8 +55,21 @@ export class KeyVaultError extends Error {
       status: this.status,
       code: this.code,
       innerCode: this.innerCode,
+      vaultRefusal: this.vaultRefusal,
     };
   }
+}
+
+/**
+ * Key Vault's inner codes for the states the engine handles: 403 SecretDisabled (a disabled version's value,
+ * github.com/Azure/azure-sdk-for-js/issues/24756), 409 ObjectIsDeletedButRecoverable and ObjectIsBeingDeleted
+ * (github.com/hashicorp/terraform-provider-azurerm/issues/10454).
+ */
+function refusalOf(status: number | undefined, innerCode: string | undefined): VaultRefusal | undefined {
+  if (status === 403 && innerCode === "SecretDisabled") return "version-disabled";
+  if (status === 409 && innerCode === "ObjectIsDeletedButRecoverable") return "name-held-by-deleted-secret";
+  if (status === 409 && innerCode === "ObjectIsBeingDeleted") return "name-being-deleted";
+  return undefined;
 }
 
 /** The parts of the SDK's RestError we read; `details` is Key Vault's deserialized error body. */

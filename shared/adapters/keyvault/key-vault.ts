@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
+import pRetry from "p-retry";
 import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
 import type { VaultSecretInfo } from "../../domain/snapshot.js";
@@ -17,7 +18,23 @@ export interface KeyVaultOptions {
   retry?: KeyVaultRetryOptions;
   /** How a recovery of a deleted secret is awaited (see `defaultRecoveryWait`). */
   recoveryWait?: Partial<RecoveryWait>;
+  /** How a soft delete of the name still running is waited out before a set (see `defaultDeletionWait`). */
+  deletionWait?: Partial<DeletionWait>;
 }
+
+export interface DeletionWait {
+  /** First wait before setting again; doubles up to `maxDelayMs`. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Longest wait in all; a deletion still running then fails the set (409 ObjectIsBeingDeleted). */
+  maxWaitMs: number;
+}
+
+/**
+ * Soft delete is asynchronous: while it runs, setting the name answers 409 ObjectIsBeingDeleted (it usually takes
+ * seconds). The SDK's retry policy does not retry a 409, so the set is repeated here, with backoff.
+ */
+export const defaultDeletionWait: DeletionWait = { minDelayMs: 1_000, maxDelayMs: 8_000, maxWaitMs: 60_000 };
 
 export interface RecoveryWait {
   /** Between reads of the recovering secret (the SDK's poller; its own default is 2 s). */
@@ -60,11 +77,13 @@ const isSecretNotFound = (error: KeyVaultError) => error.status === 404 && error
 export class KeyVaultSecrets implements Vault {
   private readonly client: SecretClient;
   private readonly recoveryWait: RecoveryWait;
+  private readonly deletionWait: DeletionWait;
 
   constructor(options: KeyVaultOptions) {
     const vaultUrl = checked(vaultUrlShape, options.vaultUrl, "vaultUrl", { operation: "connect" });
     this.client = new SecretClient(vaultUrl, options.credential, secretClientOptions(vaultUrl, options.retry));
     this.recoveryWait = { ...defaultRecoveryWait, ...options.recoveryWait };
+    this.deletionWait = { ...defaultDeletionWait, ...options.deletionWait };
   }
 
   get vaultUrl(): string {
@@ -83,13 +102,19 @@ export class KeyVaultSecrets implements Vault {
   async listVersions(name: string): Promise<VaultSecretVersion[]> {
     const context = { operation: "list versions", secretName: name };
     checked(secretName, name, "name", context);
-    return this.call(context, async () => {
-      const found: Array<{ createdOn: number; version: VaultSecretVersion }> = [];
-      for await (const properties of this.client.listPropertiesOfSecretVersions(name)) {
-        found.push({ createdOn: properties.createdOn?.getTime() ?? 0, version: toSecretVersion(properties) });
-      }
-      return found.sort((a, b) => a.createdOn - b.createdOn).map((f) => f.version);
-    });
+    try {
+      return await this.call(context, async () => {
+        const found: Array<{ createdOn: number; version: VaultSecretVersion }> = [];
+        for await (const properties of this.client.listPropertiesOfSecretVersions(name)) {
+          found.push({ createdOn: properties.createdOn?.getTime() ?? 0, version: toSecretVersion(properties) });
+        }
+        return found.sort((a, b) => a.createdOn - b.createdOn).map((f) => f.version);
+      });
+    } catch (error) {
+      // A name with no live secret lists no versions: Key Vault answers 200 with none (or, unconfirmed, 404).
+      if (error instanceof KeyVaultError && isSecretNotFound(error)) return [];
+      throw error;
+    }
   }
 
   async setSecret(
@@ -104,17 +129,29 @@ export class KeyVaultSecrets implements Vault {
       throw new KeyVaultError({ ...context, code: "InvalidArgument", detail: "value: expected a non-empty SecretValue" });
     }
     const revealed = value.reveal();
-    return this.call(
-      context,
-      async () => {
-        const stored = await this.client.setSecret(name, revealed, {
-          ...(valid.expiresOn ? { expiresOn: new Date(valid.expiresOn) } : {}),
-          ...(valid.tags ? { tags: valid.tags } : {}),
-          ...(valid.contentType !== undefined ? { contentType: valid.contentType } : {}),
-        });
-        return toSecretVersion(stored.properties);
+    const { minDelayMs, maxDelayMs, maxWaitMs } = this.deletionWait;
+    return pRetry(
+      () =>
+        this.call(
+          context,
+          async () => {
+            const stored = await this.client.setSecret(name, revealed, {
+              ...(valid.expiresOn ? { expiresOn: new Date(valid.expiresOn) } : {}),
+              ...(valid.tags ? { tags: valid.tags } : {}),
+              ...(valid.contentType !== undefined ? { contentType: valid.contentType } : {}),
+            });
+            return toSecretVersion(stored.properties);
+          },
+          [revealed],
+        ),
+      {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: minDelayMs,
+        maxTimeout: maxDelayMs,
+        factor: 2,
+        maxRetryTime: maxWaitMs,
+        shouldRetry: ({ error }) => error instanceof KeyVaultError && error.vaultRefusal === "name-being-deleted",
       },
-      [revealed],
     );
   }
 

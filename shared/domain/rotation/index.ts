@@ -30,7 +30,7 @@ export {
 } from "./markers.js";
 export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
 export { absencesToConfirm, reconcile, type ObservedVersion, type ObservedWorld, type Reconciliation } from "./reconcile.js";
-export { checkBeforeRetire, chooseRetirement, versionsToDisable, type RetireCheck } from "./retirement.js";
+export { checkBeforeRetire, chooseRetirement, ownEnabledVersions, versionsToDisable, type RetireCheck } from "./retirement.js";
 export { previewRotation, type RotationPreview } from "./preview.js";
 export {
   addHistory,

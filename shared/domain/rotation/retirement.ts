@@ -21,6 +21,11 @@ import type { ObservedVersion } from "./reconcile.js";
  * - otherwise, the app's only password.
  * An app with several passwords and no such record keeps them all: other consumers may use them.
  */
+/** This credential's enabled versions (untagged ones count, another credential's do not): the old values to disable at retire. */
+export function ownEnabledVersions(credential: string, versions: readonly ObservedVersion[]): ObservedVersion[] {
+  return versions.filter((v) => v.enabled && (v.tags.credential === undefined || v.tags.credential === credential));
+}
+
 export function chooseRetirement(input: {
   credential: string;
   /** The app's client id, named in the note when the only password is kept. */
@@ -29,8 +34,7 @@ export function chooseRetirement(input: {
   versions: ObservedVersion[];
   appAlsoBoundBy?: readonly string[];
 }): RotationJournal["retire"] {
-  const own = input.versions.filter((v) => v.tags.credential === undefined || v.tags.credential === input.credential);
-  const enabled = own.filter((v) => v.enabled);
+  const enabled = ownEnabledVersions(input.credential, input.versions);
   const namedKeyId = enabled[enabled.length - 1]?.tags.keyId;
   const named = input.passwords.find((p) => sameKeyId(p.keyId, namedKeyId));
   const earlier = input.passwords.filter((p) => isMintedBy(p.displayName, input.credential));

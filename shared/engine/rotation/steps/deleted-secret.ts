@@ -1,4 +1,4 @@
-import { writtenForCredential, type ObservedVersion } from "../../../domain/rotation/index.js";
+import { writtenForCredential, type ObservedVersion, type RotationStep } from "../../../domain/rotation/index.js";
 import { StepFailed, type RotationRun } from "../run.js";
 import { listVersions } from "./observe.js";
 
@@ -8,24 +8,27 @@ import { listVersions } from "./observe.js";
  * is recovered or purged, so minting first would make a password that could never be stored — every cycle.
  *
  * Ours (its tags name this credential): recovered, waited for, and its versions returned, so the rotation
- * retires them as usual. Someone else's: the start step stops before minting, naming the two ways out.
+ * retires them as usual. Someone else's: the step stops, naming the two ways out.
+ *
+ * `step` is "start" (found before minting) or "store" (a soft delete that was still running at start: the name
+ * read as free then, and Key Vault refused the set once the deletion ended). The secret is never purged.
  */
-export async function settleDeletedSecret(run: RotationRun): Promise<ObservedVersion[]> {
+export async function settleDeletedSecret(run: RotationRun, step: Extract<RotationStep, "start" | "store"> = "start"): Promise<ObservedVersion[]> {
   const name = run.credential.keyVault.secretName;
-  const deleted = await run.read("start", () => run.call("keyvault", () => run.ports.vault.getDeletedSecret(name)));
+  const deleted = await run.read(step, () => run.call("keyvault", () => run.ports.vault.getDeletedSecret(name)));
   if (!deleted) return [];
   const when = [deleted.deletedOn && `deleted ${deleted.deletedOn}`, deleted.scheduledPurgeOn && `Key Vault purges it on ${deleted.scheduledPurgeOn}`].filter(Boolean).join("; ");
   if (!writtenForCredential(deleted.tags, { name: run.name, appId: run.credential.entra.appId })) {
     throw new StepFailed(
-      "start",
+      step,
       `Key Vault secret "${name}" exists only as a deleted secret${when ? ` (${when})` : ""} whose tags do not say the watchdog wrote it for ` +
-        `credential ${run.name}; Key Vault refuses to reuse its name, so nothing was minted. Either recover it ` +
+        `credential ${run.name}; Key Vault refuses to reuse its name, so ${step === "start" ? "nothing was minted" : "the minted password was not stored (the next run removes it)"}. Either recover it ` +
         `(\`az keyvault secret recover --vault-name <vault> --name ${name}\`) or purge it (\`az keyvault secret purge --vault-name <vault> --name ${name}\`, ` +
         `which destroys it for good), or give the credential another keyVault.secretName; the next cycle then rotates`,
     );
   }
-  await run.read("start", () => run.call("keyvault", () => run.ports.vault.recoverDeletedSecret(name)));
-  run.record("start", "done", `recovered the deleted Key Vault secret ${name}${when ? ` (${when})` : ""}: it was this credential's`);
+  await run.read(step, () => run.call("keyvault", () => run.ports.vault.recoverDeletedSecret(name)));
+  run.record(step, "done", `recovered the deleted Key Vault secret ${name}${when ? ` (${when})` : ""}: it was this credential's`);
   await run.audit("rotation.vault-recovered", { secretName: name, deletedOn: deleted.deletedOn ?? null });
-  return listVersions(run, "start");
+  return listVersions(run, step);
 }

@@ -1,5 +1,6 @@
 import { sameKeyId } from "../../../domain/rotation/index.js";
 import type { SecretValue } from "../../../domain/secret-value.js";
+import { vaultRefusalOf } from "../../../ports/vault.js";
 import type { RotationRun } from "../run.js";
 
 /**
@@ -12,7 +13,16 @@ export async function newValue(run: RotationRun): Promise<SecretValue> {
   if (!journal.stored || !journal.minted) throw new Error(`rotation ${journal.rotationId}: the journal names no stored version`);
   const { secretName } = journal.vault;
   const version = journal.stored.version;
-  const read = await run.call("keyvault", () => run.ports.vault.getSecret(secretName, version));
+  let read;
+  try {
+    read = await run.call("keyvault", () => run.ports.vault.getSecret(secretName, version));
+  } catch (error) {
+    // Unreadable, not missing: the version (and its password) are left alone; reconciliation adopts only enabled versions.
+    if (vaultRefusalOf(error) === "version-disabled") {
+      throw new Error(`Key Vault secret ${secretName} version ${version} is disabled, so its value cannot be read: nothing was pushed. Enable it to go on (az keyvault secret set-attributes --vault-name <vault> --name ${secretName} --version ${version} --enabled true); otherwise the next run starts the rotation's mint again`);
+    }
+    throw error;
+  }
   if (!read) throw new Error(`Key Vault secret ${secretName} version ${version} is gone`);
   if (!sameKeyId(read.properties.tags.keyId, journal.minted.keyId)) {
     throw new Error(`Key Vault secret ${secretName} version ${version} is tagged with key ${read.properties.tags.keyId ?? "(none)"}, not ${journal.minted.keyId}`);

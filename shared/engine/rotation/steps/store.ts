@@ -1,5 +1,26 @@
-import { recordStored, rotationVaultTags } from "../../../domain/rotation/index.js";
+import { ownEnabledVersions, recordStored, rotationVaultTags } from "../../../domain/rotation/index.js";
+import { vaultRefusalOf, type VaultSecretVersion } from "../../../ports/vault.js";
 import { StepFailed, type RotationRun } from "../run.js";
+import { settleDeletedSecret } from "./deleted-secret.js";
+
+/**
+ * setSecret, once more after settling a deleted secret that took the name while this rotation minted: a soft
+ * delete still running at start leaves the name looking free (Key Vault lists it as deleted only once the
+ * deletion ends), and the set is then refused with ObjectIsDeletedButRecoverable.
+ */
+async function setSettlingDeletion(run: RotationRun, set: () => Promise<VaultSecretVersion>): Promise<VaultSecretVersion> {
+  try {
+    return await run.call("keyvault", set);
+  } catch (error) {
+    if (vaultRefusalOf(error) !== "name-held-by-deleted-secret") throw error;
+  }
+  const recovered = await settleDeletedSecret(run, "store");
+  // The recovered versions hold old values: disabled at retire, as if start had seen them.
+  const retire = run.journal.retire;
+  const versions = [...new Set([...retire.versions, ...ownEnabledVersions(run.name, recovered).map((v) => v.version)])];
+  await run.save({ ...run.journal, retire: { ...retire, versions } });
+  return run.call("keyvault", set);
+}
 
 /** Key Vault: a new version of the credential's secret, before the value goes anywhere else. */
 export async function storeInVault(run: RotationRun): Promise<void> {
@@ -8,7 +29,7 @@ export async function storeInVault(run: RotationRun): Promise<void> {
     const value = run.value;
     if (!journal.minted || !value) throw new StepFailed("store", "no minted value in this run to store");
     const tags = rotationVaultTags({ appId: journal.app.appId, keyId: journal.minted.keyId, rotationId: journal.rotationId, credential: run.name });
-    const stored = await run.call("keyvault", () =>
+    const stored = await setSettlingDeletion(run, () =>
       run.ports.vault.setSecret(journal.vault.secretName, value, { expiresOn: journal.minted!.endDateTime, tags: { ...tags }, contentType: "text/plain" }),
     );
     await run.save(recordStored(run.journal, run.at(), stored.version));
