@@ -49,7 +49,8 @@ function deleteOwnSecretJustBefore(kase: RotationCase, delayMs: number): void {
 describe("Key Vault's asynchronous soft delete under a rotation", () => {
   it("a deletion of the credential's own secret still running at start: the store waits it out, recovers the secret and stores", async () => {
     const kase = sandbox.addCredential("being-deleted-own");
-    deleteOwnSecretJustBefore(kase, 300);
+    // Long enough that the deletion still runs at the first set even on a loaded machine.
+    deleteOwnSecretJustBefore(kase, 1_500);
     const { store: state } = await store();
     const report = await runScenario({ sandbox, store: state, kase, portsOptions: { vaultDeletionWait: deletionWait } });
     expect(report.violations, report.violations.join("\n")).toEqual([]);
