@@ -151,6 +151,32 @@ describe("Graph adapter (Directory port) against the Graph and Entra emulators",
     }
   });
 
+  it("reads every page of the sign-in report (one activity per resource), and a sign-in the report does not show yet is not there", async () => {
+    const target = sandbox.state.applications[3]!;
+    const keyId = target.passwordCredentials[0]!.keyId;
+    const hour = 3_600_000;
+    const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * hour);
+    // Three resources, the latest sign-in on the last page.
+    sandbox.state.recordSignIn(target.appId, keyId, at(30), "https://vault.azure.net");
+    sandbox.state.recordSignIn(target.appId, keyId, at(20), "https://management.azure.com");
+    sandbox.state.recordSignIn(target.appId, keyId, at(10), "https://graph.microsoft.com");
+    sandbox.state.signInReport = { timestamps: "offset", shape: "collection", pageSize: 1 };
+    try {
+      sandbox.graph.log.clear();
+      const seen = await directory.lastSignIn(target.appId, keyId);
+      expect(seen).toEqual({ available: true, lastSignInDateTime: new Date(Math.floor(at(10).getTime() / 1000) * 1000).toISOString() });
+      expect(sandbox.graph.log.entries.filter((e) => e.route === graphRouteNames.signInActivities)).toHaveLength(3);
+
+      // Reported 12 hours late: the newest sign-in is not there yet, the one before it is.
+      sandbox.state.signInReport = { timestamps: "utc", shape: "collection", pageSize: 1, delayMs: 12 * hour };
+      expect(await directory.lastSignIn(target.appId, keyId)).toEqual({ available: true, lastSignInDateTime: sandbox.state.signInHistory.get(keyId.toLowerCase())![1]!.at });
+      sandbox.state.signInReport = { timestamps: "utc", shape: "object", delayMs: 40 * hour };
+      expect(await directory.lastSignIn(target.appId, keyId)).toEqual({ available: true, lastSignInDateTime: null });
+    } finally {
+      sandbox.state.signInReport = { timestamps: "utc", shape: "collection" };
+    }
+  });
+
   it("accepts both spellings the sign-in activity docs use (expirationDate/expirationDateTime, keyType secret/clientSecret)", () => {
     const keyId = randomUUID();
     for (const item of [

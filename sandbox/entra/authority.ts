@@ -186,7 +186,7 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
           if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
           const accepted = replicaAccepts(options.replicas, options.replicas.next(), state, app, secret ?? "", now);
           if (!accepted) return invalidSecret(app.appId);
-          state.recordSignIn(app.appId, accepted.keyId, now);
+          state.recordSignIn(app.appId, accepted.keyId, now, resourceScope.slice(0, -"/.default".length));
           state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: accepted.keyId }, now);
         }
         const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });

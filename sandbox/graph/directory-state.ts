@@ -80,6 +80,26 @@ export interface SignInReportStyle {
   timestamps: "utc" | "offset";
   /** "collection": `{ value: [...] }`; "object": the first matching activity alone. */
   shape: "collection" | "object";
+  /**
+   * How long after a sign-in the report shows it (directory clock ms; 0: at once). Until then it shows the
+   * sign-in before (or nothing). Microsoft documents activity reports as arriving late ("Microsoft Entra activity
+   * log latencies", https://learn.microsoft.com/en-us/entra/identity/monitoring-health/reference-reports-latencies):
+   * the product's WATCHDOG_SIGNIN_REPORTING_LAG_HOURS is its answer.
+   */
+  delayMs?: number;
+  /**
+   * Largest page of the collection answer (default: the emulator's `maxPageSize`): the report has one activity per
+   * credential per resource it signed in to, and a key that reached several resources spans pages, continued
+   * through `@odata.nextLink` (https://learn.microsoft.com/en-us/graph/paging).
+   */
+  pageSize?: number;
+}
+
+/** One sign-in with a password, as the activity report aggregates them (per key and resource). */
+export interface RecordedSignIn {
+  at: string;
+  /** The resource the token was for (`https://graph.microsoft.com`), null when unknown (seeded). */
+  resourceId: string | null;
 }
 
 export interface ManagedIdentity {
@@ -123,6 +143,8 @@ export class DirectoryState {
   readonly applications: DirectoryApp[];
   /** Last sign-in per credential key id. */
   readonly signIns = new Map<string, DirectorySignIn>();
+  /** Every sign-in through the token endpoint per key id (lower case), oldest first: what the delayed report draws on. */
+  readonly signInHistory = new Map<string, RecordedSignIn[]>();
   /** The service-principal sign-in log, oldest first. */
   readonly servicePrincipalSignIns: DirectoryServicePrincipalSignIn[] = [];
   /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
@@ -277,8 +299,27 @@ export class DirectoryState {
     return this.applications.flatMap((app) => app.passwordCredentials.map((p) => p.secretText));
   }
 
-  recordSignIn(appId: string, keyId: string, at: Date): void {
-    this.signIns.set(keyId.toLowerCase(), { keyId, appId, lastSignInDateTime: at.toISOString() });
+  recordSignIn(appId: string, keyId: string, at: Date, resourceId: string | null = null): void {
+    const key = keyId.toLowerCase();
+    this.signIns.set(key, { keyId, appId, lastSignInDateTime: at.toISOString() });
+    this.signInHistory.set(key, [...(this.signInHistory.get(key) ?? []), { at: at.toISOString(), resourceId }]);
+  }
+
+  /**
+   * What the activity report shows for a key: the latest sign-in per resource among those older than the
+   * report's delay. A sign-in set directly (seeded, or a test's odd timestamp) stands alone, shown as it is.
+   */
+  reportedSignIns(keyId: string): RecordedSignIn[] {
+    const key = keyId.toLowerCase();
+    const latest = this.signIns.get(key);
+    const history = this.signInHistory.get(key) ?? [];
+    const all = history.length > 0 && history.at(-1)!.at === latest?.lastSignInDateTime ? history : latest ? [{ at: latest.lastSignInDateTime, resourceId: null }] : [];
+    const delayMs = this.signInReport.delayMs ?? 0;
+    const cutoff = this.now().getTime() - delayMs;
+    const visible = delayMs > 0 ? all.filter((s) => Date.parse(s.at) <= cutoff) : all;
+    const byResource = new Map<string | null, RecordedSignIn>();
+    for (const signIn of visible) byResource.set(signIn.resourceId, signIn);
+    return [...byResource.values()];
   }
 
   /** A successful token request, as the sign-in log records it. */

@@ -3,6 +3,7 @@ import type { DirectoryState } from "../directory-state.js";
 import { authenticated, contextUrl, type GraphContext } from "../graph-context.js";
 import { graphBadRequest, graphError } from "../graph-errors.js";
 import { parseFilter, UnsupportedFilterError } from "../odata-filter.js";
+import { paginate } from "../paging.js";
 import { denyWithout, graphRoles } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import type { WireObject } from "../wire.js";
@@ -19,21 +20,21 @@ function withDocumentedOffset(iso: string): string {
   return `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}-8:00`;
 }
 
-/** One appCredentialSignInActivity per credential with a recorded sign-in (beta, Entra ID P1/P2). */
+/** One appCredentialSignInActivity per credential and resource with a sign-in the report shows yet (beta, Entra ID P1/P2). */
 function activities(state: DirectoryState): WireObject[] {
   const written = (at: string) => (state.signInReport.timestamps === "offset" ? withDocumentedOffset(at) : at);
-  return [...state.signIns.values()].map((signIn) => {
+  return [...state.signIns.values()].flatMap((latest) => state.reportedSignIns(latest.keyId).map((reported) => ({ ...latest, lastSignInDateTime: reported.at, resourceId: reported.resourceId }))).map((signIn) => {
     const app = state.appByAppId(signIn.appId);
     const password = app?.passwordCredentials.find((p) => p.keyId.toLowerCase() === signIn.keyId.toLowerCase());
     return {
-      id: Buffer.from(`${signIn.keyId}|application`).toString("base64"),
+      id: Buffer.from(`${signIn.keyId}|${signIn.resourceId ?? ""}|application`).toString("base64"),
       keyId: signIn.keyId,
       keyType: "clientSecret",
       keyUsage: "verify",
       appId: signIn.appId,
       appObjectId: app?.id ?? null,
       servicePrincipalObjectId: null,
-      resourceId: null,
+      resourceId: signIn.resourceId,
       credentialOrigin: "application",
       expirationDateTime: password?.endDateTime ?? null,
       signInActivity: {
@@ -70,7 +71,16 @@ export function reportRoutes(context: GraphContext): Route[] {
         if (context.state.signInReport.shape === "object" && value[0]) {
           return { status: 200, json: { "@odata.context": contextUrl(req, "reports/appCredentialSignInActivities/$entity"), ...value[0] } };
         }
-        return { status: 200, json: { "@odata.context": contextUrl(req, "reports/appCredentialSignInActivities"), value } };
+        const paged = paginate(req, value, context.state.signInReport.pageSize ?? context.maxPageSize);
+        if ("reply" in paged) return paged.reply;
+        return {
+          status: 200,
+          json: {
+            "@odata.context": contextUrl(req, "reports/appCredentialSignInActivities"),
+            value: paged.items,
+            ...(paged.nextLink ? { "@odata.nextLink": paged.nextLink } : {}),
+          },
+        };
       }),
     },
   ];

@@ -12,6 +12,7 @@ import {
   addedPasswordSchema,
   applicationSchema,
   credentialSignInActivityAnswerSchema,
+  credentialSignInActivitySchema,
   directoryObjectSchema,
   federatedCredentialSchema,
   pageSchema,
@@ -44,12 +45,21 @@ export class GraphDirectory implements Directory {
 
   /** Every page of a collection, following absolute @odata.nextLink only on the configured Graph host. */
   private async listAll<T extends z.ZodType>(operation: string, path: string, item: T, first: () => Promise<unknown>): Promise<z.infer<T>[]> {
+    const result = await this.call({ operation, method: "GET", path, safety: "idempotent", send: first, schema: pageSchema(item) });
+    return this.withLaterPages(operation, path, item, result);
+  }
+
+  /** The items of a first page read already, and of every page its @odata.nextLink leads to. */
+  private async withLaterPages<T extends z.ZodType>(
+    operation: string,
+    path: string,
+    item: T,
+    firstPage: { value: z.infer<T>[]; "@odata.nextLink"?: string },
+  ): Promise<z.infer<T>[]> {
     const schema = pageSchema(item);
-    const all: z.infer<T>[] = [];
-    let send = first;
+    const all: z.infer<T>[] = [...firstPage.value];
+    let result = firstPage;
     for (let page = 1; ; page++) {
-      const result = await this.call({ operation, method: "GET", path, safety: "idempotent", send, schema });
-      all.push(...result.value);
       const next = result["@odata.nextLink"];
       if (!next) return all;
       if (!next.startsWith(`${this.settings.origin}/`)) {
@@ -58,7 +68,8 @@ export class GraphDirectory implements Directory {
       if (page >= this.settings.maxPages) {
         throw new GraphError({ operation, method: "GET", path, status: 200, code: "TooManyPages", graphMessage: `more than ${this.settings.maxPages} pages` });
       }
-      send = () => this.client.api(next).get();
+      result = await this.call({ operation, method: "GET", path, safety: "idempotent", send: () => this.client.api(next).get(), schema });
+      all.push(...result.value);
     }
   }
 
@@ -224,6 +235,8 @@ export class GraphDirectory implements Directory {
       }
       throw error;
     }
+    // A key has one activity per resource it signed in to: the latest may be on any page.
+    if ("value" in answer) answer = { value: await this.withLaterPages("lastSignIn", `/beta${path}`, credentialSignInActivitySchema, answer) };
     return latestSignIn(answer, appId, keyId);
   }
 }
