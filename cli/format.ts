@@ -75,12 +75,15 @@ export function formatPlan(plan: Plan): string {
   lines.push("", `FINDINGS (${plan.findings.length})`, formatFindings(plan.findings).trimEnd());
   // Findings come most severe first, so the first one per credential carries the step that matters most.
   const nextSteps = new Map<string, string>();
+  // A step blocked for a missing permission: the grant comes first, whatever else is urgent.
+  for (const f of plan.findings) if (f.kind === "permission-missing") nextSteps.set(f.credential, f.nextStep);
   for (const f of plan.findings) if (f.bound && f.waiver?.state !== "active" && !nextSteps.has(f.credential)) nextSteps.set(f.credential, f.nextStep);
   if (nextSteps.size > 0) {
     lines.push("", "NEXT STEPS");
     for (const [credential, step] of nextSteps) lines.push(`  ${credential}: ${step}`);
   }
   lines.push(...formatExposure(plan));
+  lines.push(...formatOwnership(plan));
   const unbound = plan.findings.filter((f) => !f.bound).length;
   if (unbound > 0) lines.push("", `${unbound} findings concern credentials no policy binds: \`watchdog plan --json\` gives a policy snippet for each.`);
   if (plan.waivers && plan.waivers.length > 0) {
@@ -94,6 +97,7 @@ export function formatPlan(plan: Plan): string {
     lines.push("", `STEPS (${plan.steps.length})`);
     for (const step of plan.steps) {
       lines.push(`  ${step.kind} ${step.credential}: ${step.reason}`);
+      if (step.blocked) lines.push(`    BLOCKED: ${step.blocked}`);
       if (step.kind === "rotate" && step.note) lines.push(`    ${step.note}`);
     }
   }
@@ -193,6 +197,25 @@ export function formatRotation(result: ManualRotation): string {
   if (p.wouldDo.length > 0) lines.push(`    would: ${p.wouldDo.join(" -> ")}`);
   if (p.note) lines.push(`    ${p.note}`);
   return `${lines.join("\n")}\n`;
+}
+
+const ownershipWords = {
+  yes: "owned",
+  no: "NOT OWNED: watched only, never rotated or federated",
+  unknown: "UNKNOWN: the owners could not be read (not taken as owned)",
+  "not-needed": "ownership not needed (Application.ReadWrite.All)",
+} as const;
+
+/** Apps the watchdog rotates or federates but does not own (or cannot tell), each with the grant. */
+function formatOwnership(plan: Plan): string[] {
+  const shown = (plan.ownership ?? []).filter((o) => o.owner === "no" || o.owner === "unknown");
+  if (shown.length === 0) return [];
+  const lines = ["", `APP OWNERSHIP (${shown.length} of ${plan.ownership!.length} apps cannot be changed)`];
+  for (const o of shown) {
+    lines.push(`  ${o.appName ? `${o.appName} ` : ""}${o.appId} (${o.credentials.join(", ")}): ${ownershipWords[o.owner]}${o.detail ? ` (${o.detail})` : ""}`);
+    if (o.fix) lines.push(`    fix: ${o.fix}`);
+  }
+  return lines;
 }
 
 function formatMigrationStatus(status: MigrationStatus): string[] {

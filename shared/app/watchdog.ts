@@ -4,7 +4,7 @@ import type { Plan, WaiverStatus } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
-import { runCycle, withMigrations, type CycleReport } from "../engine/cycle.js";
+import { planWithPermissions, runCycle, withMigrations, type CycleReport } from "../engine/cycle.js";
 import { pendingRotations } from "../engine/rotation/index.js";
 import {
   migrateCredential,
@@ -119,8 +119,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
 
   const inventory: Watchdog["inventory"] = (opts = {}) =>
     takeInventory(adapters, policy, { now: now(), onProgress: opts.onProgress });
-  const livePlan = async (snapshot: Snapshot) =>
-    withMigrations(buildPlan(snapshot, policy, now(), { vaultConfigured: adapters.vault !== undefined }), { adapters, policy });
+  const livePlan = async (snapshot: Snapshot) => withMigrations(await planWithPermissions(snapshot, { adapters, policy, vaultUrl: settings.keyVaultUrl }, now()), { adapters, policy });
 
   const stored: Watchdog["stored"] = (parts, request) =>
     serveRead(
@@ -172,6 +171,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
           readMemo: instanceReads(settings).memo,
           signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
           propagation: settings.propagation,
+          vaultUrl: settings.keyVaultUrl,
         },
         { ...opts, now },
       ),

@@ -12,6 +12,7 @@ export const alertKinds = [
   "long-lived", // a CircleCI variable older than inventory.maxAgeDays
   "not-found", // a policy binding points at nothing
   "exposed", // a CircleCI context holding secrets that every project (or an SSH rerun) can use
+  "permission-missing", // a due rotation or migration not started: the watchdog lacks a permission it needs
   "resolved", // a credential that needed attention no longer does
   "rotation-failed",
   "migration",

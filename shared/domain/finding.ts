@@ -54,7 +54,38 @@ export interface WatchedCredential {
   waiver?: WaiverMark;
 }
 
-export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed";
+export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed" | "permission-missing";
+
+/**
+ * A permission or role a credential's rotation or migration needs and the watchdog's identity lacks (`missing`),
+ * or could not be confirmed (`unknown`: the check's read failed): the step is not started.
+ */
+export interface MissingPermission {
+  /** As `watchdog doctor` names it: "owner of app 1111…", "Key Vault Secrets Officer on … (secret …)". */
+  need: string;
+  status: "missing" | "unknown";
+  /** The exact grant that fixes it. */
+  fix: string;
+  /** What was observed (status codes, error codes; never a value). */
+  detail?: string;
+}
+
+/**
+ * Whether the watchdog's identity owns a bound app it rotates or federates (Application.ReadWrite.OwnedBy changes
+ * only owned apps). no: watched, but neither rotated nor federated until the grant; unknown: the owners could not
+ * be read (never taken as owned); not-needed: the identity holds Application.ReadWrite.All.
+ */
+export interface AppOwnership {
+  appId: string;
+  appName?: string;
+  /** The policy credentials that rotate or federate it. */
+  credentials: string[];
+  owner: "yes" | "no" | "unknown" | "not-needed";
+  /** The grant that makes the watchdog an owner (owner no or unknown). */
+  fix?: string;
+  /** Why it is unknown (status and error code). */
+  detail?: string;
+}
 
 /**
  * unrestricted: no restriction of any type, so every project of the organization (including ones created later)
@@ -89,6 +120,8 @@ export interface Finding {
   ageDays?: number;
   /** kind "exposed": the context and who can use it. */
   exposure?: ContextExposure;
+  /** kind "permission-missing": what the step needs and the watchdog lacks, each with its fix. */
+  permissions?: MissingPermission[];
   /** One line for a human; names only, never a value. */
   message: string;
   /** `watchdog rotate <name>`, or the policy snippet to add for an unbound credential. */
@@ -141,6 +174,8 @@ export interface Plan {
   migrations?: MigrationStatus[];
   /** Which CircleCI projects were read, and how they were found. */
   projectCoverage?: ProjectCoverage;
+  /** Each app bound by a rotate or oidc credential: whether the watchdog owns it (absent when no credential rotates or federates). */
+  ownership?: AppOwnership[];
   /** The policy's waivers, each with whether it still silences and what it matches. */
   waivers?: WaiverStatus[];
   summary: {
@@ -154,5 +189,7 @@ export interface Plan {
     steps: number;
     /** Findings an active waiver accepts (counted in the totals above too). */
     waived?: number;
+    /** Credentials whose due rotation or migration is not started for a missing permission (set when permissions were checked). */
+    permissionMissing?: number;
   };
 }

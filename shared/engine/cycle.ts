@@ -14,6 +14,7 @@ import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from ".
 import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-health.js";
 import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
 import { assembleRead, saveRead, type ReadMemo } from "./read-model/index.js";
+import { withPermissions } from "./doctor/index.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -67,6 +68,8 @@ export interface CycleDependencies {
   signInReportingLagMs: number;
   /** When a new secret counts as propagated (defaults: the rotation engine's). */
   propagation?: PropagationOptions;
+  /** KEY_VAULT_URL, named in the Key Vault grant of a permission-missing finding. */
+  vaultUrl?: string;
 }
 
 export interface CycleOptions {
@@ -111,6 +114,15 @@ export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "
   return { ...plan, migrations: await loadMigrationStatuses(deps.adapters.state, oidc) };
 }
 
+/**
+ * The plan of a snapshot, with the permissions its due steps need checked (blocked findings before acting) and
+ * the ownership of every rotated or federated app. The same for a cycle, `watchdog plan` and the report.
+ */
+export async function planWithPermissions(snapshot: Snapshot, deps: Pick<CycleDependencies, "adapters" | "policy" | "vaultUrl">, now: Date): Promise<Plan> {
+  const plan = buildPlan(snapshot, deps.policy, now, { vaultConfigured: deps.adapters.vault !== undefined });
+  return withPermissions(deps.adapters, deps.policy, plan, { apps: snapshot.entra.apps, ...(deps.vaultUrl ? { vaultUrl: deps.vaultUrl } : {}) });
+}
+
 /** What the first cycle's announcement says the watchdog watches. */
 function baselineSummary(plan: Plan): BaselineSummary {
   return { credentials: plan.summary.credentials, expired: plan.summary.expired, expiring: plan.summary.expiring, longLived: plan.summary.longLived };
@@ -140,7 +152,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   const { adapters, policy } = deps;
   const startedAt = options.now();
   const snapshot = await takeInventory(adapters, policy, { now: startedAt, onProgress: options.onProgress });
-  const plan = await withMigrations(buildPlan(snapshot, policy, startedAt, { vaultConfigured: adapters.vault !== undefined }), deps);
+  const plan = await withMigrations(await planWithPermissions(snapshot, deps, startedAt), deps);
   const report: CycleReport = {
     startedAt: startedAt.toISOString(),
     finishedAt: startedAt.toISOString(),
@@ -178,7 +190,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   let latest = { snapshot, plan };
   if (changedTheWorld(report)) {
     const after = await takeInventory(adapters, policy, { now: options.now() });
-    alertPlan = buildPlan(after, policy, options.now(), { vaultConfigured: adapters.vault !== undefined });
+    // Still-blocked steps stay blocked findings: the alerts must not resolve them because something else rotated.
+    alertPlan = await planWithPermissions(after, deps, options.now());
     latest = { snapshot: after, plan: alertPlan };
   }
 

@@ -98,6 +98,8 @@ export function renderCredentialTable(plan: Plan, states: Readonly<Record<string
   // plan.findings is most-urgent-first, so the first finding seen for a credential is the one to act on.
   const findings = new Map<string, Finding>();
   for (const finding of plan.findings) if (!findings.has(finding.credential)) findings.set(finding.credential, finding);
+  // A step blocked for a missing permission: the grant is what to do first, whatever else is urgent.
+  for (const finding of plan.findings) if (finding.kind === "permission-missing") findings.set(finding.credential, finding);
   const steps = new Map<string, PlanStep>();
   for (const step of plan.steps) if (!steps.has(step.credential)) steps.set(step.credential, step);
 

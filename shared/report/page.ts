@@ -4,6 +4,7 @@ import { describeHealth } from "../domain/self-watch/cycle-health.js";
 import { renderAuditTable } from "./audit-table.js";
 import { reportPagePolicy } from "./content-security-policy.js";
 import { renderCredentialTable } from "./credential-table.js";
+import { renderOwnershipTable } from "./ownership-table.js";
 import { html, trustedHtml, type SafeHtml } from "./html.js";
 import type { ReportInput } from "./report-input.js";
 import { reportStylesheet } from "./styles.js";
@@ -72,6 +73,7 @@ ${plan.complete ? "" : renderIncomplete(plan.sourceErrors)}
 ${renderSummary(totals, Object.keys(states).length > 0)}
 ${renderTimeline(plan.credentials, thresholds)}
 ${renderCredentialTable(plan, states)}
+${renderOwnershipTable(plan)}
 ${renderAuditTable(input.audit, now)}
 </main>
 <footer>secret-watchdog · names, ids and dates only: no secret value is ever shown here.</footer>

@@ -38,6 +38,10 @@ export function exposedTitle(context: string, level: string | undefined, variabl
     : `CircleCI context ${context}: ${secrets} usable by every project of the organization (no restriction)`;
 }
 
+export function permissionMissingTitle(credential: string, needs: string[]): string {
+  return `${credential}: not rotated or federated — the watchdog lacks ${needs.join("; ")}`;
+}
+
 export function resolvedTitle(credential: string): string {
   return `${credential}: no longer needs attention`;
 }

@@ -9,6 +9,7 @@ import {
   exposedTitle,
   longLivedTitle,
   notFoundTitle,
+  permissionMissingTitle,
   resolvedTitle,
 } from "./alert-text.js";
 import type { LedgerChanges, LedgerEntry } from "./ledger.js";
@@ -156,7 +157,8 @@ function decideOne(
   const longLived = has(view, "long-lived");
   const notFound = bound && has(view, "not-found");
   const exposed = view.findings.get("exposed");
-  if (!expiring && !longLived && !notFound && !exposed) return entry ? "resolved" : undefined;
+  const blocked = view.findings.get("permission-missing");
+  if (!expiring && !longLived && !notFound && !exposed && !blocked) return entry ? "resolved" : undefined;
 
   const raisedBefore = raise.length;
   const alerted = new Set(entry?.alerted ?? []);
@@ -269,6 +271,23 @@ function decideOne(
       });
     }
     next.exposure = { marker };
+  }
+
+  if (blocked) {
+    // One alert per set of gaps: granting one of two still missing permissions alerts again with what remains.
+    const gaps = (blocked.permissions ?? []).map((p) => `${p.status} ${p.need}`).sort();
+    const marker = JSON.stringify(gaps);
+    if (entry?.permission?.marker !== marker) {
+      emit({
+        ...base,
+        id: alertId({ kind: "permission-missing", credential: view.credential, marker: `${marker}${reopened}` }),
+        kind: "permission-missing",
+        severity: blocked.severity,
+        title: permissionMissingTitle(view.credential, (blocked.permissions ?? []).map((p) => (p.status === "unknown" ? `${p.need} (unknown)` : p.need))),
+        nextStep: blocked.nextStep,
+      });
+    }
+    next.permission = { marker };
   }
 
   const raisedNow = raise.slice(raisedBefore);

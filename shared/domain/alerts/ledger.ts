@@ -31,6 +31,8 @@ export interface LedgerEntry {
   notFound?: { since: string };
   /** An exposed alert went out for this exposure (level, restrictions and exposed variables): a change alerts again. */
   exposure?: { marker: string };
+  /** A permission-missing alert went out for these gaps (each need and whether missing or unknown): other gaps alert again. */
+  permission?: { marker: string };
 }
 
 export interface LedgerChanges {

@@ -4,12 +4,20 @@ export interface DoctorCheck {
   need: string;
   /** Which policy actions need it: "rotate prod-deploy", "oidc terraform (retirement)", "watch (inventory)". */
   neededFor: string;
-  /** "unverified": what can be checked without side effects is there, the rest (a write) cannot be checked. */
-  status: "present" | "missing" | "unverified";
+  /**
+   * "unverified": what can be checked without side effects is there, the rest (a write) cannot be checked;
+   * "unknown": the read that would tell failed (never taken as present).
+   */
+  status: "present" | "missing" | "unverified" | "unknown";
   /** The exact grant that fixes it (empty when present). */
   fix: string;
   /** What was observed (status codes, error codes; never a value). */
   detail?: string;
+  /**
+   * The policy credentials whose rotation or migration cannot start without it: a cycle reports them blocked
+   * (missing or unknown) instead of failing half-way. Absent for what blocks no change (e.g. sign-in evidence).
+   */
+  credentials?: string[];
 }
 
 export interface DoctorReport {
@@ -18,7 +26,7 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-/** A missing check fails the doctor; "unverified" (cannot be checked without a write) does not. */
+/** A missing or unknown check fails the doctor; "unverified" (cannot be checked without a write) does not. */
 export function doctorReport(checks: DoctorCheck[]): DoctorReport {
   return { ok: checks.every((c) => c.status === "present" || c.status === "unverified"), checks };
 }

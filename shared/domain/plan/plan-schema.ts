@@ -94,9 +94,29 @@ export const contextExposureSchema = z
   })
   .describe("Who can use a CircleCI context that holds secrets.");
 
+const missingPermissionSchema = z.strictObject({
+  need: z.string().describe('As watchdog doctor names it: "owner of app <appId>", "Key Vault Secrets Officer on <vault> (secret <name>)", "CircleCI context <name>", …'),
+  status: z.enum(["missing", "unknown"]).describe("unknown: the read that would tell failed (never taken as granted)."),
+  fix: z.string().describe("The exact grant that fixes it."),
+  detail: z.string().optional().describe("What was observed: status and error code."),
+});
+
+const appOwnershipSchema = z
+  .strictObject({
+    appId: z.string(),
+    appName: z.string().optional(),
+    credentials: z.array(z.string()).describe("The policy credentials that rotate or federate it."),
+    owner: z
+      .enum(["yes", "no", "unknown", "not-needed"])
+      .describe("no: watched, but neither rotated nor federated until the grant; unknown: owners unreadable (never taken as owned); not-needed: the identity holds Application.ReadWrite.All."),
+    fix: z.string().optional().describe("The grant that makes the watchdog an owner."),
+    detail: z.string().optional().describe("Why it is unknown."),
+  })
+  .describe("Whether the watchdog's identity owns an app it rotates or federates (Application.ReadWrite.OwnedBy changes only owned apps).");
+
 const findingSchema = z.strictObject({
   id: z.string().describe('Stable across cycles for the same problem: "<kind>:<credential>".'),
-  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed"]),
+  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed", "permission-missing"]),
   severity,
   credential: credentialKey,
   bound: z.boolean(),
@@ -105,6 +125,7 @@ const findingSchema = z.strictObject({
   daysLeft: daysLeft.optional(),
   ageDays: ageDays.optional(),
   exposure: contextExposureSchema.optional().describe('kind "exposed": the context and who can use it.'),
+  permissions: z.array(missingPermissionSchema).optional().describe('kind "permission-missing": what the due step needs and the watchdog lacks; the step is not started.'),
   message: z.string(),
   nextStep: z.string().describe("`watchdog rotate <name>`, concrete advice, or the policy snippet to add for an unbound credential."),
   waiver: waiverMarkSchema.optional(),
@@ -181,6 +202,7 @@ export const planSchema = z
     exposure: z.array(contextExposureSchema).optional().describe("Who can use each context holding a bound credential or a long-lived secret (absent with inventory.exposure: ignore)."),
     migrations: z.array(migrationStatusSchema).optional().describe("OIDC migration progress of action: oidc credentials."),
     projectCoverage: projectCoverageSchema.optional().describe("Which CircleCI projects were read, and how they were found."),
+    ownership: z.array(appOwnershipSchema).optional().describe("Each app a rotate or oidc credential binds, and whether the watchdog owns it."),
     waivers: z.array(waiverStatusSchema).optional().describe("The policy's waivers: whether each still silences, and what it matches."),
     summary: z.strictObject({
       credentials: count,
@@ -191,6 +213,7 @@ export const planSchema = z
       exposed: count.describe("Contexts with an exposed finding."),
       steps: count,
       waived: count.optional().describe("Findings an active waiver accepts (counted in the totals too)."),
+      permissionMissing: count.optional().describe("Credentials whose due rotation or migration is not started for a missing permission."),
     }),
   })
   .meta({ title: "secret-watchdog plan", description: "The output of `watchdog plan --json` and `GET /api/plan`." });

@@ -46,6 +46,7 @@ export const ledgerEntrySchema = z.object({
   longLived: z.object({ lastChangedAt: z.string() }).optional(),
   notFound: z.object({ since: z.string() }).optional(),
   exposure: z.object({ marker: z.string() }).optional(),
+  permission: z.object({ marker: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
 const severitySchema = z.enum(["critical", "warning", "info"]);

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import {
   circleciContextGrant,
   circleciProjectGrant,
@@ -5,10 +6,13 @@ import {
   graphRoleGrant,
   keyVaultGrant,
   ownerGrant,
+  ownershipCheck,
   type DoctorCheck,
   type DoctorReport,
 } from "../../domain/doctor/index.js";
+import type { AppOwnership } from "../../domain/finding.js";
 import type { Policy, PolicyCredential } from "../../domain/policy/index.js";
+import type { EntraApp } from "../../domain/snapshot.js";
 import type { CallerIdentity } from "../../ports/directory.js";
 import type { WatchdogPorts } from "../../ports/index.js";
 import { selfWatchChecks } from "./self-watch-checks.js";
@@ -48,6 +52,7 @@ function graphChecks(identity: CallerIdentity, policy: Policy): DoctorCheck[] {
       neededFor: `rotate / federate: ${names(changing)}`,
       status: canWrite ? "present" : "missing",
       fix: canWrite ? "" : graphRoleGrant("Application.ReadWrite.OwnedBy", identity.principalId),
+      credentials: changing.map((c) => c.name),
     });
   }
   if (oidc.length > 0) {
@@ -61,29 +66,37 @@ function graphChecks(identity: CallerIdentity, policy: Policy): DoctorCheck[] {
   return checks;
 }
 
-/** One line per bound app the watchdog changes: is its service principal among the app's owners (OwnedBy needs it)? */
-async function ownershipChecks(ports: WatchdogPorts, identity: CallerIdentity, policy: Policy): Promise<DoctorCheck[]> {
-  if (identity.roles.includes("Application.ReadWrite.All")) return [];
+/**
+ * Every app a rotate or oidc credential binds, and whether the watchdog's service principal is among its owners
+ * (Application.ReadWrite.OwnedBy changes only owned apps). Owners that cannot be read are "unknown", never owned.
+ * `knownApps` (the inventory's apps) saves looking each app up again; `identity` null: it could not be read.
+ */
+export async function readAppOwnership(ports: WatchdogPorts, identity: CallerIdentity | null, policy: Policy, knownApps: readonly EntraApp[] = []): Promise<AppOwnership[]> {
   const byApp = new Map<string, PolicyCredential[]>();
-  for (const c of policy.credentials) if ((c.action === "rotate" || c.action === "oidc") && c.entra) byApp.set(c.entra.appId, [...(byApp.get(c.entra.appId) ?? []), c]);
-  const checks: DoctorCheck[] = [];
-  for (const [appId, credentials] of byApp) {
-    const need = `owner of app ${appId}`;
-    const neededFor = `rotate / federate: ${names(credentials)} (Application.ReadWrite.OwnedBy changes only owned apps)`;
-    try {
-      const app = await ports.directory.getApplication(appId);
-      if (!app) {
-        checks.push({ need, neededFor, status: "missing", fix: `no app registration with appId ${appId} is visible: check entra.appId in the policy`, detail: "not found" });
-        continue;
-      }
-      const owners = await ports.directory.listOwners(app.objectId);
-      const owner = identity.principalId !== null && owners.some((o) => o.toLowerCase() === identity.principalId!.toLowerCase());
-      checks.push({ need, neededFor, status: owner ? "present" : "missing", fix: owner ? "" : ownerGrant(appId, identity.principalId) });
-    } catch (error) {
-      checks.push({ need, neededFor, status: "missing", fix: ownerGrant(appId, identity.principalId), detail: `could not read the app's owners: ${observed(error).text}` });
-    }
-  }
-  return checks;
+  for (const c of policy.credentials) if ((c.action === "rotate" || c.action === "oidc") && c.entra) byApp.set(c.entra.appId.toLowerCase(), [...(byApp.get(c.entra.appId.toLowerCase()) ?? []), c]);
+  const principalId = identity?.principalId ?? null;
+  const limit = pLimit(4);
+  return Promise.all(
+    [...byApp.values()].map((credentials) =>
+      limit(async (): Promise<AppOwnership> => {
+        const appId = credentials[0]!.entra!.appId;
+        const base = { appId, credentials: credentials.map((c) => c.name) };
+        const fix = ownerGrant(appId, principalId);
+        if (identity === null) return { ...base, owner: "unknown", fix, detail: "the watchdog's own identity could not be read" };
+        if (identity.roles.includes("Application.ReadWrite.All")) return { ...base, owner: "not-needed" };
+        try {
+          const app = knownApps.find((a) => a.appId.toLowerCase() === appId.toLowerCase()) ?? (await ports.directory.getApplication(appId));
+          if (!app) return { ...base, owner: "unknown", fix: `no app registration with appId ${appId} is visible: check entra.appId in the policy`, detail: "not found" };
+          const named = { ...base, appName: app.displayName };
+          const owners = await ports.directory.listOwners(app.objectId);
+          const owner = principalId !== null && owners.some((o) => o.toLowerCase() === principalId.toLowerCase());
+          return owner ? { ...named, owner: "yes" } : { ...named, owner: "no", fix };
+        } catch (error) {
+          return { ...base, owner: "unknown", fix, detail: `could not read the app's owners: ${observed(error).text}` };
+        }
+      }),
+    ),
+  );
 }
 
 /**
@@ -96,20 +109,23 @@ async function vaultChecks(ports: WatchdogPorts, policy: Policy, options: Doctor
   if (rotating.length === 0) return [];
   const vaultUrl = options.vaultUrl ?? "<KEY_VAULT_URL>";
   const fix = keyVaultGrant(vaultUrl, identity.principalId);
-  if (!ports.vault) return [{ need: "Key Vault (KEY_VAULT_URL)", neededFor: `rotate: ${names(rotating)}`, status: "missing", fix: "set KEY_VAULT_URL to the vault that holds rotated secrets" }];
+  if (!ports.vault) return [{ need: "Key Vault (KEY_VAULT_URL)", neededFor: `rotate: ${names(rotating)}`, status: "missing", fix: "set KEY_VAULT_URL to the vault that holds rotated secrets", credentials: rotating.map((c) => c.name) }];
   const checks: DoctorCheck[] = [];
   for (const credential of rotating) {
     const name = credential.keyVault.secretName;
     const need = `Key Vault Secrets Officer on ${vaultUrl} (secret ${name})`;
     const neededFor = `rotate ${credential.name}: store each new value, read it back, disable old versions`;
+    const credentials = [credential.name];
     try {
       await ports.vault.listVersions(name);
-      checks.push({ need, neededFor, status: "unverified", fix: `reading works; writing cannot be checked without a write: make sure of the role — ${fix}` });
+      checks.push({ need, neededFor, status: "unverified", fix: `reading works; writing cannot be checked without a write: make sure of the role — ${fix}`, credentials });
     } catch (error) {
       const seen = observed(error);
       // Key Vault cannot tell a missing role from one assigned minutes ago that has not reached it yet.
       const fixText = seen.status === 403 ? `${fix} (a role assigned in the last 10 minutes may still be propagating: run doctor again)` : fix;
-      checks.push({ need, neededFor, status: "missing", fix: fixText, detail: seen.text });
+      // Only a refusal says the role is missing; any other failure leaves it unknown (and still not present).
+      const status = seen.status === 401 || seen.status === 403 ? "missing" : "unknown";
+      checks.push({ need, neededFor, status, fix: fixText, detail: seen.text, credentials });
     }
   }
   return checks;
@@ -128,35 +144,57 @@ async function circleciChecks(ports: WatchdogPorts, policy: Policy): Promise<Doc
     try {
       known = await ports.ci.listContexts();
     } catch (error) {
-      return [{ need: "CircleCI: list the organization's contexts", neededFor: "every context binding", status: "missing", fix: "check CIRCLECI_TOKEN and CIRCLECI_ORG_ID (the token's user must belong to the organization)", detail: observed(error).text }];
+      const credentials = [...contexts.values()].flat().map((c) => c.name);
+      return [{ need: "CircleCI: list the organization's contexts", neededFor: "every context binding", status: "missing", fix: "check CIRCLECI_TOKEN and CIRCLECI_ORG_ID (the token's user must belong to the organization)", detail: observed(error).text, credentials }];
     }
     for (const [name, credentials] of contexts) {
       const need = `CircleCI context ${name}`;
       const neededFor = `${credentials.map((c) => `${c.action} ${c.name}`).join(", ")}`;
+      const bound = credentials.map((c) => c.name);
       const context = known.find((k) => k.name === name);
       if (!context) {
-        checks.push({ need, neededFor, status: "missing", fix: `create context ${name}, or ${circleciContextGrant(name)}`, detail: "not among the contexts the token can see" });
+        checks.push({ need, neededFor, status: "missing", fix: `create context ${name}, or ${circleciContextGrant(name)}`, detail: "not among the contexts the token can see", credentials: bound });
         continue;
       }
       try {
         await ports.ci.listContextVariables(context);
-        checks.push({ need, neededFor, status: "present", fix: "" });
+        checks.push({ need, neededFor, status: "present", fix: "", credentials: bound });
       } catch (error) {
-        checks.push({ need, neededFor, status: "missing", fix: circleciContextGrant(name), detail: observed(error).text });
+        checks.push({ need, neededFor, status: "missing", fix: circleciContextGrant(name), detail: observed(error).text, credentials: bound });
       }
     }
   }
   for (const [slug, credentials] of projects) {
     const need = `CircleCI project ${slug}`;
     const neededFor = `${credentials.map((c) => `${c.action} ${c.name}`).join(", ")}`;
+    const bound = credentials.map((c) => c.name);
     try {
       await ports.ci.listProjectVariables(slug);
-      checks.push({ need, neededFor, status: "present", fix: "" });
+      checks.push({ need, neededFor, status: "present", fix: "", credentials: bound });
     } catch (error) {
-      checks.push({ need, neededFor, status: "missing", fix: circleciProjectGrant(slug), detail: observed(error).text });
+      checks.push({ need, neededFor, status: "missing", fix: circleciProjectGrant(slug), detail: observed(error).text, credentials: bound });
     }
   }
   return checks;
+}
+
+/** The checks that need the watchdog's identity: Graph permissions and app ownership, the vault, CircleCI. Reads only. */
+export async function permissionChecks(ports: WatchdogPorts, identity: CallerIdentity, policy: Policy, options: DoctorOptions, ownership: AppOwnership[]): Promise<DoctorCheck[]> {
+  const [vault, circleci] = await Promise.all([vaultChecks(ports, policy, options, identity), circleciChecks(ports, policy)]);
+  const owners = ownership.flatMap((o) => ownershipCheck(o) ?? []);
+  return [...graphChecks(identity, policy), ...owners, ...vault, ...circleci];
+}
+
+/** What stands in for every check that needs the identity when its token cannot be had. */
+export function identityUnreadable(error: unknown, credentials: string[]): DoctorCheck {
+  return {
+    need: "a Microsoft Graph token for the watchdog's identity",
+    neededFor: "everything in Entra",
+    status: "missing",
+    fix: "check the managed identity (or AZURE_CLIENT_ID / AZURE_FEDERATED_TOKEN_FILE) and AZURE_TENANT_ID",
+    detail: observed(error).text,
+    credentials,
+  };
 }
 
 /**
@@ -168,15 +206,11 @@ export async function runDoctor(ports: WatchdogPorts, policy: Policy, options: D
   try {
     identity = await ports.directory.callerIdentity();
   } catch (error) {
-    const check: DoctorCheck = { need: "a Microsoft Graph token for the watchdog's identity", neededFor: "everything in Entra", status: "missing", fix: "check the managed identity (or AZURE_CLIENT_ID / AZURE_FEDERATED_TOKEN_FILE) and AZURE_TENANT_ID", detail: observed(error).text };
-    return doctorReport([check, ...(await circleciChecks(ports, policy)), ...(await selfWatchChecks(ports, policy))]);
+    return doctorReport([identityUnreadable(error, []), ...(await circleciChecks(ports, policy)), ...(await selfWatchChecks(ports, policy))]);
   }
-  const graph = graphChecks(identity, policy);
-  const [owners, vault, circleci, self] = await Promise.all([
-    ownershipChecks(ports, identity, policy),
-    vaultChecks(ports, policy, options, identity),
-    circleciChecks(ports, policy),
+  const [checks, self] = await Promise.all([
+    readAppOwnership(ports, identity, policy).then((ownership) => permissionChecks(ports, identity, policy, options, ownership)),
     selfWatchChecks(ports, policy),
   ]);
-  return doctorReport([...graph, ...owners, ...vault, ...circleci, ...self]);
+  return doctorReport([...checks, ...self]);
 }
