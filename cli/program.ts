@@ -7,6 +7,8 @@ import { isBusy } from "../shared/engine/rotation/index.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationCommand } from "../shared/app/watchdog.js";
 import { formatDoctor } from "./format-doctor.js";
+import { formatOwnership } from "./format-ownership.js";
+import { grantOwnershipFromSettings } from "../shared/app/grant-ownership.js";
 import { readFile } from "node:fs/promises";
 import { storedInventoryAnswer, storedPlanAnswer } from "../shared/app/read-model.js";
 import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatStoredRead, formatTokenCheck } from "./format.js";
@@ -164,6 +166,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const watchdog = await openWatchdog(io.env, { host: "cli" });
       const report = await watchdog.doctor();
       io.stdout.write(options.json ? json(report) : formatDoctor(report));
+      code = report.ok ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command("grant-ownership")
+    .description("(an administrator, with their own sign-in) make the watchdog's service principal an owner of every app the policy rotates or federates")
+    .option("--principal-id <object-id>", "the watchdog's service principal object id (default: WATCHDOG_IDENTITY_PRINCIPAL_ID)")
+    .option("--dry-run", "say what it would do, change nothing")
+    .option("--json", "print the outcome as JSON")
+    .action(async (options: { principalId?: string; dryRun?: boolean; json?: boolean }) => {
+      // Without an administrator sign-in, the error (AdministratorSignInError) says how to sign in; exit 1.
+      const report = await grantOwnershipFromSettings(io.env, { principalId: options.principalId, dryRun: options.dryRun === true });
+      io.stdout.write(options.json ? json(report) : formatOwnership(report));
       code = report.ok ? EXIT.ok : EXIT.failed;
     });
 

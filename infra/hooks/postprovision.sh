@@ -6,7 +6,8 @@
 #    what is still missing.
 # 2. The CircleCI personal API token into Key Vault (the app setting CIRCLECI_TOKEN is a reference to it), when
 #    `azd env set CIRCLECI_TOKEN …` gave one; never echoed, never on a command line.
-# 3. App ownership: Application.ReadWrite.OwnedBy changes only apps the identity owns, and cannot add owners itself.
+# 3. App ownership: Application.ReadWrite.OwnedBy changes only apps the identity owns, and cannot add owners itself:
+#    `watchdog grant-ownership` as the signed-in Azure CLI user, else the commands for an administrator.
 set -eu
 
 graph_app_id=00000003-0000-0000-c000-000000000000   # Microsoft Graph's well-known application id
@@ -60,6 +61,21 @@ else
 fi
 
 echo
-echo "Each app registration the watchdog rotates or federates must list the identity as an owner; an administrator runs, per app:"
-echo "  az ad app owner add --id <appId> --owner-object-id $identity"
+echo "App ownership: each app registration the watchdog rotates or federates must list the identity as an owner."
+policy="${WATCHDOG_POLICY:-watchdog.policy.yaml}"
+fallback="  WATCHDOG_POLICY=$policy WATCHDOG_IDENTITY_PRINCIPAL_ID=$identity npx watchdog grant-ownership
+or, per app (the fallback):
+  az ad app owner add --id <appId> --owner-object-id $identity"
+if [ -f dist/cli.js ] && [ -f "$policy" ]; then
+  # As the signed-in Azure CLI user: no client secret from this shell, never the managed identity.
+  if env -u AZURE_CLIENT_SECRET WATCHDOG_POLICY="$policy" WATCHDOG_IDENTITY_PRINCIPAL_ID="$identity" node dist/cli.js grant-ownership; then
+    :
+  else
+    echo "The signed-in user could not make the identity an owner of every app (see above). An administrator runs:"
+    echo "$fallback"
+  fi
+else
+  echo "An administrator runs (after npm ci):"
+  echo "$fallback"
+fi
 echo "npx watchdog doctor, with the deployed settings, names every app still missing it and everything else not granted yet."

@@ -94,6 +94,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // default: WATCHDOG_PROPAGATION_CONFIRMATIONS (3)
       // default: WATCHDOG_PROPAGATION_SPACING_SECONDS (15)
       // default: WATCHDOG_PROPAGATION_READ_LAG_SECONDS (15)
+      // default: WATCHDOG_IDENTITY_PRINCIPAL_ID (CLI only: the object id watchdog grant-ownership makes an owner; azd outputs it)
     }
   }
 }

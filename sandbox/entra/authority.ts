@@ -189,7 +189,19 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
           state.recordSignIn(app.appId, accepted.keyId, now, resourceScope.slice(0, -"/.default".length));
           state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: accepted.keyId }, now);
         }
-        const issued = tokens.issue({ audience: resourceScope.slice(0, -"/.default".length), tenantId: state.tenantId, appId: app.appId });
+        const audience = resourceScope.slice(0, -"/.default".length);
+        // App-only tokens carry the service principal's object id (`oid`) and, for Graph, the application
+        // permissions granted to it (`roles`): "Microsoft identity platform access tokens", claims reference,
+        // https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference (roles, oid).
+        const tracked = state.hasTrackedRoles(app.appId);
+        const forGraph = audience.replace(/\/$/, "") === "https://graph.microsoft.com";
+        const issued = tokens.issue({
+          audience,
+          tenantId: state.tenantId,
+          appId: app.appId,
+          ...(tracked ? { objectId: state.principalOf(app.appId) } : {}),
+          ...(tracked && forGraph ? { roles: [...state.effectiveRoles(app.appId)] } : {}),
+        });
         return {
           status: 200,
           headers: { "cache-control": "no-store, no-cache" },

@@ -123,6 +123,7 @@ function cloneApp(app: DirectoryApp): DirectoryApp {
     passwordCredentials: app.passwordCredentials.map((p) => ({ ...p })),
     keyCredentials: app.keyCredentials.map((k) => ({ ...k })),
     federatedIdentityCredentials: app.federatedIdentityCredentials.map((f) => ({ ...f, audiences: [...f.audiences] })),
+    owners: [...app.owners],
   };
 }
 
@@ -202,8 +203,30 @@ export class DirectoryState {
     if (index >= 0) this.managedIdentity.roles.splice(index, 1);
   }
 
-  /** The roles a caller's token carries: the managed identity's effective grants; any other caller (wire tests) every role. */
+  /**
+   * Service principals of app registrations of this tenant that hold Graph application permissions of their own
+   * (by client id, lower case): an administrator's automation signing in with a client secret
+   * (EnvironmentCredential), as `watchdog grant-ownership` is run. Their tokens carry `oid` and `roles`.
+   */
+  private readonly appRoleGrants = new Map<string, { principalId: string; roles: string[] }>();
+
+  /** Gives the app's service principal exactly these Graph application permissions (admin consent); its object id. */
+  grantAppRoles(app: DirectoryApp, roles: string[]): { principalId: string } {
+    const current = this.appRoleGrants.get(app.appId.toLowerCase());
+    const principalId = current?.principalId ?? randomUUID();
+    this.appRoleGrants.set(app.appId.toLowerCase(), { principalId, roles: [...roles] });
+    return { principalId };
+  }
+
+  /** Whether the caller is one whose permissions the directory tracks (the managed identity, or an app given roles). */
+  hasTrackedRoles(appId: string): boolean {
+    return appId.toLowerCase() === this.managedIdentity.clientId.toLowerCase() || this.appRoleGrants.has(appId.toLowerCase());
+  }
+
+  /** The roles a caller's token carries: the managed identity's effective grants, an app's own grants; any other caller (wire tests) every role. */
   effectiveRoles(appId: string): Set<string> {
+    const granted = this.appRoleGrants.get(appId.toLowerCase());
+    if (granted) return new Set(granted.roles);
     if (appId.toLowerCase() !== this.managedIdentity.clientId.toLowerCase()) return new Set([...allWatchdogGraphRoles, "Application.ReadWrite.All"]);
     const at = this.now().getTime();
     return new Set(this.managedIdentity.roles.filter((role) => at - (this.grantedAt.get(role) ?? -Infinity) >= this.roleAssignmentDelayMs));
@@ -211,7 +234,23 @@ export class DirectoryState {
 
   /** The service principal object id of a caller, when the directory knows it. */
   principalOf(appId: string): string | undefined {
-    return appId.toLowerCase() === this.managedIdentity.clientId.toLowerCase() ? this.managedIdentity.principalId : undefined;
+    if (appId.toLowerCase() === this.managedIdentity.clientId.toLowerCase()) return this.managedIdentity.principalId;
+    return this.appRoleGrants.get(appId.toLowerCase())?.principalId;
+  }
+
+  /** Whether a directory object (user or service principal) with this object id exists: the identities the tenant knows and every owner. */
+  directoryObjectExists(id: string): boolean {
+    if (sameId(id, this.managedIdentity.principalId)) return true;
+    if ([...this.appRoleGrants.values()].some((g) => sameId(g.principalId, id))) return true;
+    return this.applications.some((app) => app.owners.some((o) => sameId(o, id)));
+  }
+
+  /** Adds an owner reference; "exists" when the object already is one (Graph refuses the duplicate). */
+  addOwner(app: DirectoryApp, objectId: string): "added" | "exists" {
+    if (app.owners.some((o) => sameId(o, objectId))) return "exists";
+    this.beforeWrite(app);
+    app.owners.push(objectId);
+    return "added";
   }
 
   appById(id: string): DirectoryApp | undefined {

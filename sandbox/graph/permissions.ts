@@ -13,6 +13,10 @@ import { graphError } from "./graph-errors.js";
  * - Application.ReadWrite.All: change any application. Application.Read.All: read only.
  * - AuditLog.Read.All: the sign-in activity reports (reportRoot: list appCredentialSignInActivities, "Permissions").
  * - Policy.Read.All: app management policies (tenantAppManagementPolicy get, "Permissions").
+ * - Adding an owner (`POST /applications/{id}/owners/$ref`): "Application.ReadWrite.All and Directory.Read.All"
+ *   (or Directory.ReadWrite.All); "Application.ReadWrite.OwnedBy isn't sufficient to add another owner" (Add owner,
+ *   https://learn.microsoft.com/en-us/graph/api/application-post-owners, "Permissions"). Delegated callers (an
+ *   administrator's own sign-in through the Azure CLI) are not modelled: the emulator's callers are applications.
  */
 export const graphRoles = {
   ownedBy: "Application.ReadWrite.OwnedBy",
@@ -20,6 +24,8 @@ export const graphRoles = {
   readAll: "Application.Read.All",
   auditLog: "AuditLog.Read.All",
   policyRead: "Policy.Read.All",
+  directoryRead: "Directory.Read.All",
+  directoryReadWrite: "Directory.ReadWrite.All",
 } as const;
 
 const denied = (): EmulatorReply => graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
@@ -53,4 +59,11 @@ export function denyWrite(context: GraphContext, req: EmulatorRequest, app: Dire
 /** A report or policy read that needs one role. */
 export function denyWithout(context: GraphContext, req: EmulatorRequest, role: string): EmulatorReply | undefined {
   return caller(context, req).roles.has(role) ? undefined : denied();
+}
+
+/** Adding an owner to an application: Application.ReadWrite.All with Directory.Read.All, or Directory.ReadWrite.All. */
+export function denyOwnerAdd(context: GraphContext, req: EmulatorRequest): EmulatorReply | undefined {
+  const { roles } = caller(context, req);
+  if (roles.has(graphRoles.directoryReadWrite)) return undefined;
+  return roles.has(graphRoles.readWriteAll) && roles.has(graphRoles.directoryRead) ? undefined : denied();
 }

@@ -3,6 +3,7 @@ export const graphRouteNames = {
   applicationsList: "applications.list",
   applicationsGet: "applications.get",
   owners: "applications.owners",
+  ownersAdd: "applications.owners.add",
   addPassword: "applications.addPassword",
   removePassword: "applications.removePassword",
   ficList: "applications.federatedIdentityCredentials.list",

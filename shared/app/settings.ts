@@ -26,6 +26,8 @@ export interface Settings {
   signInReportingLagHours: number;
   /** When a new client secret counts as propagated (WATCHDOG_PROPAGATION_*); unset fields take the engine's defaults. */
   propagation: PropagationOptions;
+  /** WATCHDOG_IDENTITY_PRINCIPAL_ID: the watchdog's service principal object id, which `grant-ownership` makes an owner (azd outputs it). */
+  identityPrincipalId?: string;
 }
 
 export class SettingsError extends BadInputError {
@@ -67,6 +69,7 @@ const envSchema = z.object({
   WATCHDOG_PROPAGATION_SPACING_SECONDS: optional(seconds),
   WATCHDOG_PROPAGATION_SETTLE_SECONDS: optional(seconds),
   WATCHDOG_PROPAGATION_READ_LAG_SECONDS: optional(seconds),
+  WATCHDOG_IDENTITY_PRINCIPAL_ID: optional(uuid),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -112,6 +115,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
       ...(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS !== undefined ? { settleMs: Math.round(e.WATCHDOG_PROPAGATION_SETTLE_SECONDS * 1000) } : {}),
       ...(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS !== undefined ? { readLagMs: Math.round(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS * 1000) } : {}),
     },
+    ...(e.WATCHDOG_IDENTITY_PRINCIPAL_ID ? { identityPrincipalId: e.WATCHDOG_IDENTITY_PRINCIPAL_ID } : {}),
   };
 }
 

@@ -30,6 +30,11 @@ export interface Directory {
   callerIdentity(): Promise<CallerIdentity>;
   /** Object ids of the app's owners (users and service principals). */
   listOwners(appObjectId: string): Promise<string[]>;
+  /**
+   * Makes a directory object (the watchdog's service principal) an owner of the app. Idempotent: an owner
+   * already there is not an error (Graph refuses the duplicate; the app's owners, re-read, settle it).
+   */
+  addOwner(appObjectId: string, objectId: string): Promise<void>;
 }
 
 export interface CallerIdentity {

@@ -2,3 +2,4 @@ export { ClientSecretTester, createEntraSecretTester, secretTesterSettingsSchema
 export { createWatchdogCredential } from "./watchdog-credential.js";
 export { isMicrosoftAuthorityHost } from "./authority-host.js";
 export { classifyTokenFailure, type TokenFailure } from "./token-failure.js";
+export { createAdministratorCredential } from "./administrator-credential.js";

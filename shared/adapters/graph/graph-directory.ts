@@ -152,6 +152,21 @@ export class GraphDirectory implements Directory {
     return owners.map((o) => o.id);
   }
 
+  async addOwner(appObjectId: string, objectId: string): Promise<void> {
+    const path = `/applications/${segment(appObjectId)}/owners/$ref`;
+    // The reference names the object on the Graph host this directory talks to (a national cloud has its own).
+    const body = { "@odata.id": `${this.settings.origin}/v1.0/directoryObjects/${segment(objectId)}` };
+    try {
+      // Repeating it is safe: a duplicate is refused and settled below.
+      await this.call({ operation: "addOwner", method: "POST", path, safety: "idempotent", send: () => this.client.api(path).post(body), schema: noBody });
+    } catch (error) {
+      // A reference already there is a 400 Request_BadRequest, the code Graph also gives a malformed reference:
+      // the app's owners say which (never the message's words). A retried add whose first attempt landed meets it too.
+      if (error instanceof GraphError && error.status === 400 && error.code === "Request_BadRequest" && (await this.listOwners(appObjectId)).some((o) => sameId(o, objectId))) return;
+      throw error;
+    }
+  }
+
   async listFederatedCredentials(appObjectId: string): Promise<FederatedCredential[]> {
     const path = `/applications/${segment(appObjectId)}/federatedIdentityCredentials`;
     const list = await this.listAll("listFederatedCredentials", path, federatedCredentialSchema, () => this.client.api(path).get());

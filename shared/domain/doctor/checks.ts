@@ -53,8 +53,13 @@ export function graphRoleGrant(role: string, principalId: string | null): string
   );
 }
 
+/** Making the watchdog an owner of an app is an administrator's step: grant-ownership does every app at once, az this one. */
 export function ownerGrant(appId: string, principalId: string | null): string {
-  return `make the watchdog an owner of the app: az ad app owner add --id ${appId} --owner-object-id ${principalId ?? "<watchdog service principal object id>"}`;
+  const principal = principalId ?? "<watchdog service principal object id>";
+  return (
+    `make the watchdog an owner of the app: an administrator runs watchdog grant-ownership --principal-id ${principal} ` +
+    `(every app the policy changes), or az ad app owner add --id ${appId} --owner-object-id ${principal}`
+  );
 }
 
 export function keyVaultGrant(vaultUrl: string, principalId: string | null): string {

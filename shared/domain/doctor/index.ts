@@ -1,2 +1,3 @@
 export * from "./checks.js";
 export * from "./ownership.js";
+export * from "./owned-apps.js";

@@ -7,6 +7,7 @@ import {
   keyVaultGrant,
   ownerGrant,
   ownershipCheck,
+  appsToOwn,
   type DoctorCheck,
   type DoctorReport,
 } from "../../domain/doctor/index.js";
@@ -15,20 +16,12 @@ import type { Policy, PolicyCredential } from "../../domain/policy/index.js";
 import type { EntraApp } from "../../domain/snapshot.js";
 import type { CallerIdentity } from "../../ports/directory.js";
 import type { WatchdogPorts } from "../../ports/index.js";
+import { observed } from "../observed-error.js";
 import { selfWatchChecks } from "./self-watch-checks.js";
 
 export interface DoctorOptions {
   /** KEY_VAULT_URL, named in the Key Vault grant. */
   vaultUrl?: string;
-}
-
-/** Status and service error code of a failed call, never its message (it may echo a request). */
-function observed(error: unknown): { status?: number; code?: string; text: string } {
-  const fields = (error ?? {}) as { status?: unknown; code?: unknown; name?: unknown };
-  const status = typeof fields.status === "number" ? fields.status : undefined;
-  const code = typeof fields.code === "string" ? fields.code : undefined;
-  const name = typeof fields.name === "string" ? fields.name : "Error";
-  return { status, code, text: [status, code ?? name].filter((v) => v !== undefined).join(" ") };
 }
 
 const names = (credentials: PolicyCredential[]) => credentials.map((c) => c.name).join(", ");
@@ -72,8 +65,7 @@ function graphChecks(identity: CallerIdentity, policy: Policy): DoctorCheck[] {
  * `knownApps` (the inventory's apps) saves looking each app up again; `identity` null: it could not be read.
  */
 export async function readAppOwnership(ports: WatchdogPorts, identity: CallerIdentity | null, policy: Policy, knownApps: readonly EntraApp[] = []): Promise<AppOwnership[]> {
-  const byApp = new Map<string, PolicyCredential[]>();
-  for (const c of policy.credentials) if ((c.action === "rotate" || c.action === "oidc") && c.entra) byApp.set(c.entra.appId.toLowerCase(), [...(byApp.get(c.entra.appId.toLowerCase()) ?? []), c]);
+  const byApp = appsToOwn(policy.credentials);
   const principalId = identity?.principalId ?? null;
   const limit = pLimit(4);
   return Promise.all(
