@@ -56,7 +56,7 @@ describe("missing permissions block a due step before it starts", () => {
     const plan = await watchdog.plan();
     expect(plan.ownership).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ appId: demoIds.apps.deployProd, owner: "no", credentials: ["prod-deploy"], fix: `make the watchdog an owner of the app: az ad app owner add --id ${demoIds.apps.deployProd} --owner-object-id ${principal}` }),
+        expect.objectContaining({ appId: demoIds.apps.deployProd, owner: "no", credentials: ["prod-deploy"], fix: `make the watchdog an owner of the app: an administrator runs watchdog grant-ownership --principal-id ${principal} (every app the policy changes), or az ad app owner add --id ${demoIds.apps.deployProd} --owner-object-id ${principal}` }),
         expect.objectContaining({ appId: demoIds.apps.deployStaging, owner: "yes" }),
         expect.objectContaining({ appId: demoIds.apps.terraformCi, owner: "no", credentials: ["terraform"] }),
       ]),
