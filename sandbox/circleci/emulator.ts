@@ -52,6 +52,13 @@ export const circleCiRouteNames = [
 
 export type CircleCiRouteName = (typeof circleCiRouteNames)[number];
 
+/**
+ * The routes that write variables: CircleCI rate-limits API requests per token and answers 429 with Retry-After
+ * ("API rate limits", https://circleci.com/docs/api-developers-guide/#rate-limits; specs/circleci-openapi-v2.json lists
+ * 429 for the context variable PUT and DELETE; project variables, where it lists none, are assumed alike). For `circleci.faults.setBudget(name, { routes: circleCiVariableWriteRoutes, … })`.
+ */
+export const circleCiVariableWriteRoutes: readonly CircleCiRouteName[] = ["context.envvar.put", "context.envvar.delete", "project.envvar.create", "project.envvar.delete"];
+
 const circleErrorShape: ErrorShaper = (status, message) => ({ status, json: { message } });
 
 /**

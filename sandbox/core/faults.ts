@@ -47,6 +47,23 @@ export interface FaultKnobs {
   lostAnswerStatus?: number;
 }
 
+/**
+ * A limit shared by several routes: at most `limit` requests per `windowMs`, counted together (Graph counts an
+ * app's writes to applications together, whatever the app written to; CircleCI its variable writes). Over it, a
+ * request is answered 429 before anything is done, with Retry-After in whole seconds until the window ends.
+ */
+export interface SharedBudget {
+  routes: readonly string[];
+  limit: number;
+  windowMs: number;
+}
+
+interface BudgetState {
+  budget: SharedBudget;
+  windowStart: number;
+  used: number;
+}
+
 interface KnobState {
   knobs: FaultKnobs;
   seen: number;
@@ -62,6 +79,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FaultInjector {
   private readonly byRoute = new Map<string, KnobState>();
+  private readonly budgets = new Map<string, BudgetState>();
   /** How many 429s and failures were injected, for assertions and benchmarks. */
   readonly injected = { rateLimited: 0, failed: 0, spoiled: 0, lostAnswers: 0 };
 
@@ -110,11 +128,43 @@ export class FaultInjector {
 
   clear(route?: string): void {
     if (route) this.byRoute.delete(route);
-    else this.byRoute.clear();
+    else {
+      this.byRoute.clear();
+      this.budgets.clear();
+    }
+  }
+
+  /** A limit several routes share (see `SharedBudget`); `undefined` removes it. */
+  setBudget(name: string, budget: SharedBudget | undefined): void {
+    if (budget === undefined) this.budgets.delete(name);
+    else this.budgets.set(name, { budget, windowStart: Date.now(), used: 0 });
+  }
+
+  /** A 429 when a shared budget of this route is spent in the current window (consumes one request otherwise). */
+  private overBudget(route: string, shape: ErrorShaper): EmulatorReply | undefined {
+    for (const state of this.budgets.values()) {
+      if (!state.budget.routes.includes(route)) continue;
+      const now = Date.now();
+      if (now - state.windowStart >= state.budget.windowMs) {
+        state.windowStart = now;
+        state.used = 0;
+      }
+      if (state.used < state.budget.limit) {
+        state.used += 1;
+        continue;
+      }
+      this.injected.rateLimited += 1;
+      const retryAfter = String(Math.max(1, Math.ceil((state.windowStart + state.budget.windowMs - now) / 1000)));
+      const base = shape(429, "Rate limit exceeded.");
+      return { ...base, headers: { ...(base.headers ?? {}), "retry-after": retryAfter } };
+    }
+    return undefined;
   }
 
   /** `body` reads the request body, only for a knob that echoes it. */
   async apply(route: string, shape: ErrorShaper, body: () => Promise<Buffer> = async () => Buffer.alloc(0)): Promise<EmulatorReply | undefined> {
+    const throttled = this.overBudget(route, shape);
+    if (throttled) return throttled;
     for (const key of [route, "*"]) {
       const state = this.byRoute.get(key);
       if (!state) continue;

@@ -10,7 +10,7 @@ export {
   type SignInReportStyle,
   type ManagedIdentity,
 } from "./directory-state.js";
-export { graphRouteNames, type GraphRouteName } from "./route-names.js";
+export { graphApplicationWriteRoutes, graphRouteNames, type GraphRouteName } from "./route-names.js";
 export { ficLimits } from "./routes/federated-credentials.js";
 export { batchLimit } from "./routes/batch.js";
 export { graphAudience, type MissingCredentialAnswer } from "./graph-context.js";

@@ -15,3 +15,16 @@ export const graphRouteNames = {
 } as const;
 
 export type GraphRouteName = (typeof graphRouteNames)[keyof typeof graphRouteNames];
+
+/**
+ * The routes that write applications (passwords, federated credentials): Graph throttles an app's writes to
+ * directory objects together and more tightly than its reads ("write requests have separate limits",
+ * https://learn.microsoft.com/en-us/graph/throttling-limits#identity-and-access-service-limits; 429 with
+ * Retry-After, https://learn.microsoft.com/en-us/graph/throttling). For `graph.faults.setBudget(name, { routes: graphApplicationWriteRoutes, … })`.
+ */
+export const graphApplicationWriteRoutes: readonly GraphRouteName[] = [
+  graphRouteNames.addPassword,
+  graphRouteNames.removePassword,
+  graphRouteNames.ficCreate,
+  graphRouteNames.ficDelete,
+];
