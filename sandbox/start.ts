@@ -84,6 +84,8 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
     CIRCLECI_API_URL: `${circleci.url}/api/v2`,
     ...directory.environment,
     KEY_VAULT_URL: keyVault.url,
+    // Its address (127.0.0.1) names no vault: the name Key Vault's Event Grid events carry as VaultName.
+    KEY_VAULT_NAME: world.keyVault.name,
     NODE_EXTRA_CA_CERTS: tls.caPath,
     OPS_WEBHOOK_URL: receiver.urlFor("generic", "ops"),
     OPS_WEBHOOK_SECRET: signingSecret,

@@ -81,6 +81,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       KEY_VAULT_URL: keyVaultUri
       WATCHDOG_POLICY: watchdogPolicyPath
       WATCHDOG_SCHEDULE: watchdogSchedule
+      // default: KEY_VAULT_NAME (the first label of KEY_VAULT_URL's host: the name keyVaultEvents checks each event's VaultName against)
       // default: CIRCLECI_API_URL (https://circleci.com/api/v2)
       // default: GRAPH_API_URL (https://graph.microsoft.com)
       // default: AZURE_AUTHORITY_HOST (https://login.microsoftonline.com)

@@ -26,3 +26,4 @@ export { credentialName } from "../domain/policy/fields.js";
 export { booleanParameter, checkQuery, issuesOf } from "./http-query.js";
 // The rotate entry checks its query and body with zod; taking it from here keeps zod out of the entry bundles.
 export { z } from "zod";
+export { answerKeyVaultEvent } from "./key-vault-events.js";

@@ -9,6 +9,8 @@ export interface Settings {
   tenantId?: string;
   graphUrl: string;
   keyVaultUrl?: string;
+  /** The vault's name as Key Vault events give it (`VaultName`): KEY_VAULT_NAME, else the first label of KEY_VAULT_URL's host. */
+  keyVaultName?: string;
   policyPath: string;
   schedule: string;
   storageConnection?: string;
@@ -56,6 +58,8 @@ const envSchema = z.object({
   AZURE_TENANT_ID: optional(uuid),
   GRAPH_API_URL: optional(httpsUrl),
   KEY_VAULT_URL: optional(httpsUrl),
+  // Key Vault names: 3-24 letters, digits and dashes, starting with a letter (learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates).
+  KEY_VAULT_NAME: optional(z.string().regex(/^[a-zA-Z][0-9a-zA-Z-]{2,23}$/, "expected a Key Vault name (3-24 letters, digits and dashes, starting with a letter)")),
   WATCHDOG_POLICY: optional(z.string().min(1)),
   WATCHDOG_SCHEDULE: optional(z.string().regex(/^\S+( \S+){5}$/, "expected a six-field NCRONTAB expression")),
   AzureWebJobsStorage: optional(z.string().min(1)),
@@ -99,6 +103,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     tenantId: e.AZURE_TENANT_ID,
     graphUrl: e.GRAPH_API_URL ?? "https://graph.microsoft.com",
     keyVaultUrl: e.KEY_VAULT_URL,
+    ...vaultNameOf(e.KEY_VAULT_NAME, e.KEY_VAULT_URL),
     policyPath: e.WATCHDOG_POLICY ?? "watchdog.policy.yaml",
     schedule: e.WATCHDOG_SCHEDULE ?? "0 0 * * * *",
     storageConnection: e.AzureWebJobsStorage,
@@ -117,6 +122,13 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     },
     ...(e.WATCHDOG_IDENTITY_PRINCIPAL_ID ? { identityPrincipalId: e.WATCHDOG_IDENTITY_PRINCIPAL_ID } : {}),
   };
+}
+
+/** `https://<name>.vault.azure.net` names its vault; an address such as an IP literal names none (then KEY_VAULT_NAME must). */
+function vaultNameOf(setting: string | undefined, vaultUrl: string | undefined): { keyVaultName?: string } {
+  if (setting) return { keyVaultName: setting };
+  const label = vaultUrl ? new URL(vaultUrl).hostname.split(".")[0] : undefined;
+  return label && /^[a-zA-Z][0-9a-zA-Z-]{2,23}$/.test(label) ? { keyVaultName: label } : {};
 }
 
 /** The settings a policy needs: CircleCI and the tenant always, the vault once anything rotates. */

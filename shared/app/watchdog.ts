@@ -4,7 +4,8 @@ import type { Plan, WaiverStatus } from "../domain/finding.js";
 import { buildPlan } from "../domain/plan/index.js";
 import type { Policy } from "../domain/policy/index.js";
 import type { Snapshot } from "../domain/snapshot.js";
-import { planWithPermissions, runCycle, withMigrations, type CycleReport } from "../engine/cycle.js";
+import { planWithPermissions, runCycle, withMigrations, type CycleDependencies, type CycleReport } from "../engine/cycle.js";
+import { reactToVaultEvent, type VaultEventOutcome, type VaultSecretEvent } from "../engine/vault-event.js";
 import { pendingRotations } from "../engine/rotation/index.js";
 import {
   migrateCredential,
@@ -63,6 +64,8 @@ export interface Watchdog {
   plan(options?: { onProgress?: (p: InventoryProgress) => void }): Promise<Plan>;
   /** `baseline: false` (`--no-baseline`): a first cycle alerts one by one instead of announcing a baseline. */
   run(options: { dryRun: boolean; actor: string; baseline?: boolean; onProgress?: (p: InventoryProgress) => void }): Promise<CycleReport>;
+  /** A Key Vault event about one of this vault's secrets: that credential's part of a cycle (keyVaultEvents). */
+  vaultEvent(event: VaultSecretEvent, options: { actor: string }): Promise<VaultEventOutcome>;
   /**
    * The last stored read (GET /api/plan, /api/inventory, /api/report; `--cached`): no request to CircleCI, Graph
    * or Key Vault, unless a refresh is asked for or nothing is stored yet.
@@ -140,6 +143,19 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       { refresh: request.refresh },
     );
 
+  const cycleDependencies: CycleDependencies = {
+    adapters,
+    policy,
+    tenantId: settings.tenantId!,
+    orgId: settings.circleci.orgId!,
+    fanOutAbove: settings.fanOutAbove,
+    reportUrl: settings.reportUrl,
+    readMemo: instanceReads(settings).memo,
+    signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
+    propagation: settings.propagation,
+    vaultUrl: settings.keyVaultUrl,
+  };
+
   /** The page from a plan, the rotation progress and the latest audit entries (state store reads only). */
   const renderPage = async (plan: Plan, rotations: readonly PendingRotation[], read?: Pick<ServedRead<ReadPart>, "info" | "refresh">) => {
     const audit = await adapters.state.listAudit(auditLimit);
@@ -159,22 +175,8 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       return livePlan(await inventory(opts));
     },
     stored,
-    run: (opts) =>
-      runCycle(
-        {
-          adapters,
-          policy,
-          tenantId: settings.tenantId!,
-          orgId: settings.circleci.orgId!,
-          fanOutAbove: settings.fanOutAbove,
-          reportUrl: settings.reportUrl,
-          readMemo: instanceReads(settings).memo,
-          signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
-          propagation: settings.propagation,
-          vaultUrl: settings.keyVaultUrl,
-        },
-        { ...opts, now },
-      ),
+    run: (opts) => runCycle(cycleDependencies, { ...opts, now }),
+    vaultEvent: (event, opts) => reactToVaultEvent(cycleDependencies, event, { actor: opts.actor, now }),
     async rotate(name, opts) {
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);

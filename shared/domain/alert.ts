@@ -18,6 +18,7 @@ export const alertKinds = [
   "migration",
   "watchdog-failing", // the watchdog's own cycles keep failing (selfWatch.alertAfterFailedCycles)
   "waiver-ending", // a policy waiver ends within 30 days
+  "vault-changed", // a Key Vault secret the watchdog keeps got a version the watchdog did not write
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];

@@ -17,6 +17,8 @@ export interface ActOptions {
   signInReportingLagMs: number;
   /** When a new secret counts as propagated (defaults: the rotation engine's). */
   propagation?: PropagationOptions;
+  /** Act on this credential alone (a Key Vault event's); every credential with work when absent. */
+  only?: string;
 }
 
 export interface ActResult {
@@ -29,12 +31,14 @@ export interface ActResult {
 }
 
 /** The credentials with rotation work this cycle: the plan's rotate steps and every journal not yet finished. */
-async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): Promise<{ work: Array<{ credential: PolicyCredential; reason: string }>; skipped: ActResult["skipped"] }> {
+async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan, only?: string): Promise<{ work: Array<{ credential: PolicyCredential; reason: string }>; skipped: ActResult["skipped"] }> {
   const byName = new Map(policy.credentials.map((c) => [c.name, c]));
   const reasons = new Map<string, string>();
-  for (const step of plan.steps) if (step.kind === "rotate" && !step.blocked) reasons.set(step.credential, step.reason);
+  const wanted = (credential: string) => only === undefined || credential === only;
+  for (const step of plan.steps) if (step.kind === "rotate" && !step.blocked && wanted(step.credential)) reasons.set(step.credential, step.reason);
   const skipped: ActResult["skipped"] = [];
   for (const pending of await pendingRotations(ports.state)) {
+    if (!wanted(pending.credential)) continue;
     // A rotation left by an OIDC rollback resumes once the policy says action: rotate again; until then it is the migration's.
     if (byName.get(pending.credential)?.action === "oidc") continue;
     if (pending.state === "unreadable") skipped.push({ credential: pending.credential, reason: pending.problem ?? "unreadable journal" });
@@ -56,7 +60,7 @@ async function rotationWork(ports: WatchdogPorts, policy: Policy, plan: Plan): P
  * delivered twice, or a timer and a manual request at once, do the work once.
  */
 export async function act(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<ActResult> {
-  const { work, skipped } = await rotationWork(ports, policy, plan);
+  const { work, skipped } = await rotationWork(ports, policy, plan, options.only);
   const migrations = await migrate(ports, policy, plan, options);
   const rotateOptions = (credential: PolicyCredential, reason: string): RotateOptions => ({
     appAlsoBoundBy: otherCredentialsOfApp(policy.credentials, credential),
@@ -111,7 +115,7 @@ async function splitWaiting(
 async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options: ActOptions): Promise<MigrationOutcome[]> {
   const outcomes: MigrationOutcome[] = [];
   for (const step of plan.steps) {
-    if (step.kind !== "migrate" || step.blocked) continue;
+    if (step.kind !== "migrate" || step.blocked || (options.only !== undefined && step.credential !== options.only)) continue;
     const credential = policy.credentials.find((c) => c.name === step.credential);
     if (credential?.action !== "oidc") continue;
     outcomes.push(

@@ -72,6 +72,18 @@ export interface CycleDependencies {
   vaultUrl?: string;
 }
 
+/**
+ * One credential's part of a cycle (a Key Vault event names its secret): the inventory and plan are the
+ * cycle's, whole (retirement needs a complete one), but only this credential is acted on and alerted about,
+ * through the same journal, leases, ledger and outbox as the timer, so the two never do the work twice. It is no
+ * cycle of its own: no baseline announcement, no self-watch or heartbeat, no stored read for readers.
+ */
+export interface CycleScope {
+  credential: string;
+  /** Alerts the caller raises beside the plan's (a Key Vault version the watchdog did not write). */
+  alerts?: Alert[];
+}
+
 export interface CycleOptions {
   dryRun: boolean;
   actor: string;
@@ -79,6 +91,8 @@ export interface CycleOptions {
   onProgress?: (p: InventoryProgress) => void;
   /** false (`--no-baseline`): the first cycle alerts one by one instead of announcing a baseline to chat sinks. */
   baseline?: boolean;
+  /** Only this credential (see CycleScope); a whole cycle without it. */
+  scope?: CycleScope;
 }
 
 function deliveryLine(delivered: Delivered): CycleReport["alerts"]["deliveries"][number] {
@@ -150,6 +164,8 @@ export function webhookSinks(policy: Policy): WebhookSink[] {
  */
 export async function runCycle(deps: CycleDependencies, options: CycleOptions): Promise<CycleReport> {
   const { adapters, policy } = deps;
+  const scope = options.scope;
+  const inScope = ({ credential }: { credential: string }) => !scope || credential === scope.credential;
   const startedAt = options.now();
   const snapshot = await takeInventory(adapters, policy, { now: startedAt, onProgress: options.onProgress });
   const plan = await withMigrations(await planWithPermissions(snapshot, deps, startedAt), deps);
@@ -173,7 +189,9 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
       orgId: deps.orgId,
       now: options.now,
       actor: options.actor,
-      fanOutAbove: deps.fanOutAbove,
+      // One credential is rotated inline: the queue exists to share many.
+      fanOutAbove: scope ? Number.POSITIVE_INFINITY : deps.fanOutAbove,
+      ...(scope ? { only: scope.credential } : {}),
       signInReportingLagMs: deps.signInReportingLagMs,
       ...(deps.propagation ? { propagation: deps.propagation } : {}),
     });
@@ -198,10 +216,11 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   const sinks = webhookSinks(policy);
   try {
     const ledger = await loadLedger(adapters.state);
+    // Scoped, the other credentials' ledger entries are neither read nor resolved.
     const decisions = decideAlerts({
-      credentials: alertPlan.credentials,
-      findings: alertPlan.findings,
-      ledger,
+      credentials: alertPlan.credentials.filter(inScope),
+      findings: alertPlan.findings.filter(inScope),
+      ledger: ledger.filter(inScope),
       thresholdsDays: policy.alerts.thresholdsDays,
       complete: alertPlan.complete,
       now: options.now(),
@@ -214,9 +233,10 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     for (const outcome of report.migrations) {
       if (!isMigrationBusy(outcome) && outcome.failure) report.failures.push({ step: `migrate ${outcome.credential}: ${outcome.failure.step}`, message: outcome.failure.message });
     }
-    const waiverAlerts = waiverEndingAlerts(alertPlan.waivers ?? [], options.now());
-    const all: AlertDecisions = { raise: [...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts, ...waiverAlerts], ledger: decisions.ledger };
-    const first = await isFirstCycle(adapters.state, ledger);
+    const waiverAlerts = waiverEndingAlerts(alertPlan.waivers ?? [], options.now()).filter(inScope);
+    const all: AlertDecisions = { raise: [...(scope?.alerts ?? []), ...decisions.raise, ...rotationAlerts.raise, ...migrationAlerts, ...waiverAlerts], ledger: decisions.ledger };
+    // The baseline announces the watchdog's first whole cycle; a scoped run leaves it to that cycle.
+    const first = !scope && (await isFirstCycle(adapters.state, ledger));
     const baseline = first && options.baseline !== false ? baselineSummary(alertPlan) : undefined;
     await recordAlerts(adapters.state, all, sinks, options.now(), { baseline, reportUrl: deps.reportUrl });
     if (first) await markAnnounced(adapters.state, options.now());
@@ -226,12 +246,14 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     report.failures.push({ step: "alerts.record", message: message(error) });
   }
   let selfWatch: Awaited<ReturnType<typeof decideSelfWatch>> | undefined;
-  try {
-    selfWatch = await decideSelfWatch(adapters.state, policy.selfWatch, sinks, outcomeOf(report, startedAt, options.now()), options.now());
-    await recordAlerts(adapters.state, { raise: selfWatch.raise, ledger: { put: [], remove: [] } }, selfWatch.sinks, options.now());
-    report.alerts.raised.push(...selfWatch.raise);
-  } catch (error) {
-    report.failures.push({ step: "selfWatch", message: message(error) });
+  if (!scope) {
+    try {
+      selfWatch = await decideSelfWatch(adapters.state, policy.selfWatch, sinks, outcomeOf(report, startedAt, options.now()), options.now());
+      await recordAlerts(adapters.state, { raise: selfWatch.raise, ledger: { put: [], remove: [] } }, selfWatch.sinks, options.now());
+      report.alerts.raised.push(...selfWatch.raise);
+    } catch (error) {
+      report.failures.push({ step: "selfWatch", message: message(error) });
+    }
   }
   try {
     const delivery = await deliverPending(adapters.state, adapters.notifier, sinks, options.now(), { concurrency: 4, actor: options.actor, reportUrl: deps.reportUrl });
@@ -252,7 +274,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
       report.failures.push({ step: "selfWatch", message: message(error) });
     }
   }
-  await storeRead(deps, latest, report, options.now());
+  // Readers are served whole cycles: a scoped run's report would show one credential's work as the cycle's.
+  if (!scope) await storeRead(deps, latest, report, options.now());
   return report;
 }
 

@@ -20,3 +20,5 @@ export {
   type DigestCount,
 } from "./digest.js";
 export { describeWaiverMatch, waiverEndingAlerts } from "./waiver-ending.js";
+export { policySourceOf } from "./policy-source.js";
+export { vaultChangedAlert } from "./vault-changed.js";

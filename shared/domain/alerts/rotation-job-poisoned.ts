@@ -1,17 +1,7 @@
-import type { Alert, AlertSource } from "../alert.js";
+import type { Alert } from "../alert.js";
 import type { PolicyCredential } from "../policy/index.js";
 import { alertId } from "./alert-id.js";
-
-/** Where a policy credential lives, from the policy alone (a poisoned job has no inventory to look at). */
-function sourceOf(credential: PolicyCredential): AlertSource {
-  const binding = credential.circleci;
-  const circleci = "context" in binding ? { context: binding.context, variable: binding.variable } : { project: binding.project, variable: binding.variable };
-  return {
-    circleci,
-    ...(credential.entra ? { entra: { appId: credential.entra.appId, credentialType: "password" as const } } : {}),
-    ...(credential.action === "rotate" ? { keyVault: { secretName: credential.keyVault.secretName } } : {}),
-  };
-}
+import { policySourceOf } from "./policy-source.js";
 
 /**
  * A rotation-jobs message that failed on its last delivery: the Functions host moves it to
@@ -34,7 +24,7 @@ export function rotationJobPoisonedAlert(input: {
     severity: "critical",
     credential: name,
     title: `${name}: rotation job ${input.job.jobId} gave up after ${input.attempts} attempts at step "${input.step}"`,
-    source: input.credential ? sourceOf(input.credential) : {},
+    source: input.credential ? policySourceOf(input.credential) : {},
     nextStep: `The message is in the rotation-jobs-poison queue; the next timer cycle resumes the rotation. If it keeps failing: ${input.message} — then run \`watchdog rotate ${name}\`.`,
     raisedAt: input.now.toISOString(),
   };
