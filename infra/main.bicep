@@ -113,5 +113,6 @@ output WATCHDOG_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output KEY_VAULT_NAME string = vault.outputs.name
 output KEY_VAULT_ID string = vault.outputs.id
 output KEY_VAULT_URL string = vault.outputs.uri
+output KEY_VAULT_EVENTS_TOPIC string = vault.outputs.eventsTopicName
 output CIRCLECI_TOKEN_SECRET_NAME string = circleciTokenSecretName
 output WATCHDOG_BROKER_KEY_NAME string = vault.outputs.brokerKeyName

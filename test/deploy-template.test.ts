@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { settingNames } from "../shared/app/settings.js";
 import { graphAppRoleIds } from "../shared/domain/doctor/checks.js";
+import { keyVaultSecretEventTypes } from "../shared/app/key-vault-event.js";
 
 const root = join(import.meta.dirname, "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -129,7 +130,27 @@ describe("the azd template", () => {
       expect(existsSync(join(root, script)), script).toBe(true);
     }
     expect(dirname(azure.hooks["postdeploy"]!.posix.run)).toBe("./infra/hooks");
-    expect(read("infra/hooks/postdeploy.sh")).toContain("/functions/keyVaultEvents");
+  });
+
+  it("puts an Event Grid system topic on the vault, and postdeploy subscribes keyVaultEvents to the three secret events", () => {
+    const vault = read("infra/modules/key-vault.bicep");
+    expect(vault).toMatch(/resource events 'Microsoft\.EventGrid\/systemTopics@[\d-]+' = \{[\s\S]*?source: vault\.id\n\s+topicType: 'Microsoft\.KeyVault\.vaults'/);
+    expect(main).toContain("output KEY_VAULT_EVENTS_TOPIC string = vault.outputs.eventsTopicName");
+    const hook = read("infra/hooks/postdeploy.sh");
+    const command = hook.slice(hook.indexOf("az eventgrid system-topic event-subscription create"));
+    expect(command).toMatch(/--system-topic-name "\$topic"/);
+    expect(hook).toContain('topic="${KEY_VAULT_EVENTS_TOPIC:?');
+    expect(command).toMatch(/--endpoint-type azurefunction/);
+    expect(command).toContain('--endpoint "${WATCHDOG_FUNCTION_APP_ID:?missing: run azd provision first}/functions/keyVaultEvents"');
+    // Exactly the event types the function acts on, as its parser names them.
+    const types = /--included-event-types ([^\\\n]+)/.exec(command)?.[1]?.trim().split(/\s+/);
+    expect(types?.sort()).toEqual([...keyVaultSecretEventTypes].sort());
+    // The function named in the hook is the one the entry registers.
+    expect(read("functions/keyvault-events.ts")).toContain('app.eventGrid("keyVaultEvents"');
+    // Every output the hooks read is one main.bicep declares.
+    for (const hookFile of ["infra/hooks/postdeploy.sh", "infra/hooks/postprovision.sh"]) {
+      for (const [, name] of read(hookFile).matchAll(/\$\{([A-Z_]+):\?/g)) expect(main, `${hookFile} reads ${name}`).toContain(`output ${name} `);
+    }
   });
 });
 

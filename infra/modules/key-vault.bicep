@@ -32,7 +32,21 @@ resource brokerKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (enableBroke
   }
 }
 
+// Key Vault's Event Grid system topic (SecretNearExpiry, SecretExpired, SecretNewVersionCreated, …): one per vault,
+// in the vault's region. Its subscription to the keyVaultEvents function is made by infra/hooks/postdeploy.sh, because
+// the function's Event Grid extension key exists only once the code is deployed.
+resource events 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: '${name}-events'
+  location: location
+  tags: tags
+  properties: {
+    source: vault.id
+    topicType: 'Microsoft.KeyVault.vaults'
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 output uri string = vault.properties.vaultUri
 output brokerKeyName string = enableBrokerKey ? 'watchdog-broker' : ''
+output eventsTopicName string = events.name
