@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvocationContext } from "@azure/functions";
+import { InvocationContext, type Timer } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { keyVaultEventHandler, keyVaultEventsRegistration } from "../functions/keyvault-events.js";
+import { watchdogTimer } from "../functions/timer.js";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPasswordValue, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
@@ -26,6 +27,7 @@ let canaries: string[];
 const logs: string[] = [];
 const vaultName = "acme-ci-secrets";
 const handSetValue = "hand-set-canary-4f1d9a2c7e";
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 
 function context(id: string): InvocationContext {
   return new InvocationContext({ invocationId: `test-${id}`, functionName: "keyVaultEvents", logHandler: (level, ...args) => logs.push(`${level} ${args.map(String).join(" ")}`) });
@@ -237,6 +239,19 @@ describe("keyVaultEvents (Event Grid trigger)", () => {
     await keyVaultEventHandler(event, context("staging-redelivered"));
     expect(sandbox.circleci.state.contextValue("staging-deploy", "AZURE_CLIENT_SECRET")).toBe(latestVersion("cci-staging-deploy").value);
     expect(latestVersion("cci-staging-deploy").version).not.toBe(staging.version);
+  });
+
+  it("the timer afterwards shares the same journal, leases and ledger: nothing minted again, no alert twice", async () => {
+    const mints = sandbox.directory.state.appByAppId(demoIds.apps.deployProd)!.passwordCredentials.length + sandbox.directory.state.appByAppId(demoIds.apps.deployStaging)!.passwordCredentials.length;
+    const legacyExpired = async () => (await outboxAlerts()).filter((r) => r.alert!.credential === "legacy-reports" && r.alert!.kind === "expired").length;
+    expect(await legacyExpired()).toBe(3);
+    sandbox.log.clear();
+    await watchdogTimer(timer, context("timer"));
+    expect(addPasswords()).toBe(0);
+    expect(sandbox.directory.state.appByAppId(demoIds.apps.deployProd)!.passwordCredentials.length + sandbox.directory.state.appByAppId(demoIds.apps.deployStaging)!.passwordCredentials.length).toBe(mints);
+    expect(await legacyExpired()).toBe(3);
+    // The whole cycle alerts about the others now (data-pipeline expires in 25 days).
+    expect((await outboxAlerts()).some((r) => r.alert!.credential === "data-pipeline")).toBe(true);
   });
 
   it("no secret value — seeded, minted or set by hand — reached a log line or an alert", async () => {
