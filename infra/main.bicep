@@ -30,6 +30,9 @@ param circleciTokenSecretName string = 'circleci-token'
 @description('Create the RSA key the OIDC broker signs its tokens with (it never leaves Key Vault).')
 param enableBroker bool = false
 
+@description('The OIDC broker issuer URL when it is not the Function App\'s default host name (a custom domain you own: recommended).')
+param brokerIssuerUrl string = ''
+
 @description('Object id of the person running azd: gets Key Vault Secrets Officer to store the CircleCI token. Empty to skip.')
 param principalId string = ''
 
@@ -99,6 +102,8 @@ module app 'modules/function-app.bicep' = {
     azureTenantId: appsTenantId
     watchdogSchedule: watchdogSchedule
     watchdogPolicyPath: watchdogPolicyPath
+    brokerKeyName: vault.outputs.brokerKeyName
+    brokerIssuerUrl: brokerIssuerUrl
   }
 }
 

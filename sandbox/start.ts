@@ -45,6 +45,11 @@ export interface Sandbox {
    */
   knobs: { customClaimsReachInjectedTokens: boolean };
   directory: DirectorySandbox;
+  /**
+   * Makes an issuer served on 127.0.0.1 (an OIDC broker in a Functions host) reachable by the sandbox's Entra under
+   * its public URL: requests to `publicBase…` go to `localBase…`. The issuer itself stays its public URL everywhere.
+   */
+  publishIssuer(publicBase: string, localBase: string): void;
   keyVault: KeyVaultEmulator;
   receiver: WebhookReceiver;
   /** The settings (contract §1) that point the watchdog at this sandbox, plus the webhook variables of the demo policy. */
@@ -62,10 +67,15 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
   const circleci = new CircleCiEmulator(world.circleci, { pageSize: options.circlePageSize, now: options.now, log });
   const circleciOidc = new CircleCiOidcEmulator(new CircleCiOidcIssuer(options.now), { log });
   await circleciOidc.start(tls);
+  const publishedIssuers = new Map<string, string>();
+  const publishedLocalUrl = (url: string): string | null => {
+    for (const [publicBase, localBase] of publishedIssuers) if (url === publicBase || url.startsWith(`${publicBase}/`)) return `${localBase}${url.slice(publicBase.length)}`;
+    return null;
+  };
   const directory = await startDirectorySandbox(world.entra, tls, {
     tokens,
     log,
-    issuerKeys: discoveredIssuerKeys({ localUrl: (url) => circleciOidc.localUrl(url), ca: readFileSync(tls.caPath, "utf8") }),
+    issuerKeys: discoveredIssuerKeys({ localUrl: (url) => circleciOidc.localUrl(url) ?? publishedLocalUrl(url), ca: readFileSync(tls.caPath, "utf8") }),
     federatedPropagationDelayMs: options.federatedPropagationDelayMs,
     now: options.now,
     maxPageSize: options.graphPageSize,
@@ -103,6 +113,9 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
     },
     knobs,
     directory,
+    publishIssuer: (publicBase, localBase) => {
+      publishedIssuers.set(publicBase.replace(/\/+$/, ""), localBase.replace(/\/+$/, ""));
+    },
     keyVault,
     receiver,
     env,

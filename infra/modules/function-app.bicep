@@ -15,6 +15,10 @@ param circleciOrgId string
 param azureTenantId string
 param watchdogSchedule string
 param watchdogPolicyPath string
+@description('The OIDC broker signing key in the vault; empty: the broker is off (its endpoints answer 404).')
+param brokerKeyName string = ''
+@description('The broker issuer (BROKER_ISSUER_URL); empty: https://<default host name>/api/broker. Prefer a custom domain (README, threat model).')
+param brokerIssuerUrl string = ''
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -82,6 +86,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       WATCHDOG_POLICY: watchdogPolicyPath
       WATCHDOG_SCHEDULE: watchdogSchedule
       // default: KEY_VAULT_NAME (the first label of KEY_VAULT_URL's host: the name keyVaultEvents checks each event's VaultName against)
+      // The broker: on only with its key. The issuer must never change once federated credentials trust it.
+      BROKER_ISSUER_URL: empty(brokerKeyName) ? '' : (empty(brokerIssuerUrl) ? 'https://${site.properties.defaultHostName}/api/broker' : brokerIssuerUrl)
+      BROKER_KEY_NAME: brokerKeyName
       // default: CIRCLECI_API_URL (https://circleci.com/api/v2)
       // default: GRAPH_API_URL (https://graph.microsoft.com)
       // default: AZURE_AUTHORITY_HOST (https://login.microsoftonline.com)
@@ -96,6 +103,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // default: WATCHDOG_PROPAGATION_SPACING_SECONDS (15)
       // default: WATCHDOG_PROPAGATION_READ_LAG_SECONDS (15)
       // default: WATCHDOG_IDENTITY_PRINCIPAL_ID (CLI only: the object id watchdog grant-ownership makes an owner; azd outputs it)
+      // default: CIRCLECI_OIDC_URL (https://oidc.circleci.com: where CircleCI's OIDC keys are read)
+      // default: BROKER_KEY_ACTIVATION_SECONDS (86400: a new key version is published a day before it signs)
+      // default: BROKER_KEY_OVERLAP_SECONDS (86400: a replaced version stays published a day after)
+      // default: BROKER_RATE_LIMIT_PER_MINUTE (120 exchanges per minute, all instances together)
+      // default: BROKER_REFUSAL_ALERT_THRESHOLD (20 refusals within 10 minutes raise one alert)
     }
   }
 }

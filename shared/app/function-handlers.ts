@@ -27,3 +27,4 @@ export { booleanParameter, checkQuery, issuesOf } from "./http-query.js";
 // The rotate entry checks its query and body with zod; taking it from here keeps zod out of the entry bundles.
 export { z } from "zod";
 export { answerKeyVaultEvent } from "./key-vault-events.js";
+export { brokerDiscoveryAnswer, brokerKeysAnswer, brokerTokenAnswer } from "./broker-http.js";

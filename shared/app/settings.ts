@@ -30,6 +30,21 @@ export interface Settings {
   propagation: PropagationOptions;
   /** WATCHDOG_IDENTITY_PRINCIPAL_ID: the watchdog's service principal object id, which `grant-ownership` makes an owner (azd outputs it). */
   identityPrincipalId?: string;
+  /** The OIDC broker (absent without BROKER_ISSUER_URL: its endpoints then answer 404). */
+  broker?: BrokerSettings;
+}
+
+export interface BrokerSettings {
+  /** BROKER_ISSUER_URL: the `iss` of the broker's tokens and the issuer of the roles' federated credentials, exactly. */
+  issuerUrl: string;
+  /** BROKER_KEY_NAME: the RSA key in KEY_VAULT_URL that signs (default watchdog-broker). */
+  keyName: string;
+  /** CIRCLECI_OIDC_URL: where CircleCI's OIDC keys are read (default https://oidc.circleci.com). */
+  circleciOidcUrl: string;
+  keyActivationMs: number;
+  keyOverlapMs: number;
+  ratePerMinute: number;
+  refusalAlertThreshold: number;
 }
 
 export class SettingsError extends BadInputError {
@@ -50,6 +65,12 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 // Fractions allowed (0.05 = 50 ms), at most an hour: a rotation waits this long inline.
 const seconds = z.coerce.number("expected a number of seconds").min(0, "expected 0 or more").max(3600, "expected at most 3600 seconds");
+
+// A key version is published this long before it signs, and kept this long after it stopped (fractions allowed, up to 30 days).
+const keySeconds = z.coerce.number("expected a number of seconds").min(0, "expected 0 or more").max(30 * 86_400, "expected at most 2592000 seconds (30 days)");
+
+/** Defaults of the broker's settings: a day for Entra to pick up a new key (its caching is undocumented), a day of overlap. */
+export const brokerSettingDefaults = { keyName: "watchdog-broker", circleciOidcUrl: "https://oidc.circleci.com", keyActivationSeconds: 86_400, keyOverlapSeconds: 86_400, ratePerMinute: 120, refusalAlertThreshold: 20 } as const;
 
 const envSchema = z.object({
   CIRCLECI_TOKEN: optional(z.string().min(1)),
@@ -74,6 +95,13 @@ const envSchema = z.object({
   WATCHDOG_PROPAGATION_SETTLE_SECONDS: optional(seconds),
   WATCHDOG_PROPAGATION_READ_LAG_SECONDS: optional(seconds),
   WATCHDOG_IDENTITY_PRINCIPAL_ID: optional(uuid),
+  BROKER_ISSUER_URL: optional(httpsUrl),
+  BROKER_KEY_NAME: optional(z.string().regex(/^[0-9A-Za-z-]{1,127}$/, "a Key Vault key name is letters, digits and - only (at most 127)")),
+  CIRCLECI_OIDC_URL: optional(httpsUrl),
+  BROKER_KEY_ACTIVATION_SECONDS: optional(keySeconds),
+  BROKER_KEY_OVERLAP_SECONDS: optional(keySeconds),
+  BROKER_RATE_LIMIT_PER_MINUTE: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(100_000, "expected at most 100000")),
+  BROKER_REFUSAL_ALERT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more")),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -121,6 +149,19 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
       ...(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS !== undefined ? { readLagMs: Math.round(e.WATCHDOG_PROPAGATION_READ_LAG_SECONDS * 1000) } : {}),
     },
     ...(e.WATCHDOG_IDENTITY_PRINCIPAL_ID ? { identityPrincipalId: e.WATCHDOG_IDENTITY_PRINCIPAL_ID } : {}),
+    ...(e.BROKER_ISSUER_URL
+      ? {
+          broker: {
+            issuerUrl: e.BROKER_ISSUER_URL,
+            keyName: e.BROKER_KEY_NAME ?? brokerSettingDefaults.keyName,
+            circleciOidcUrl: e.CIRCLECI_OIDC_URL ?? brokerSettingDefaults.circleciOidcUrl,
+            keyActivationMs: Math.round((e.BROKER_KEY_ACTIVATION_SECONDS ?? brokerSettingDefaults.keyActivationSeconds) * 1000),
+            keyOverlapMs: Math.round((e.BROKER_KEY_OVERLAP_SECONDS ?? brokerSettingDefaults.keyOverlapSeconds) * 1000),
+            ratePerMinute: e.BROKER_RATE_LIMIT_PER_MINUTE ?? brokerSettingDefaults.ratePerMinute,
+            refusalAlertThreshold: e.BROKER_REFUSAL_ALERT_THRESHOLD ?? brokerSettingDefaults.refusalAlertThreshold,
+          },
+        }
+      : {}),
   };
 }
 

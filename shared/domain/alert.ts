@@ -19,6 +19,7 @@ export const alertKinds = [
   "watchdog-failing", // the watchdog's own cycles keep failing (selfWatch.alertAfterFailedCycles)
   "waiver-ending", // a policy waiver ends within 30 days
   "vault-changed", // a Key Vault secret the watchdog keeps got a version the watchdog did not write
+  "broker-refusals", // a burst of refused OIDC broker exchanges
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];

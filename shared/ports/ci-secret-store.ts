@@ -29,6 +29,8 @@ export interface CiSecretStore {
   setProjectOidcAudience(projectId: string, audience: string[]): Promise<void>;
   /** Removes the project's custom `audience` claim (DELETE `?claims=audience`). */
   deleteProjectOidcAudience(projectId: string): Promise<void>;
+  /** The id of the project with this slug (`GET /project/{slug}`); null when CircleCI has no such project. */
+  getProjectId(projectSlug: string): Promise<string | null>;
 }
 
 /** The HTTP status a store's error carries, when the failure was an answer (its errors expose `status`). */

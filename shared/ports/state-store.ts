@@ -6,7 +6,8 @@
 import type { InventoryEvidence } from "../domain/rotation/inventory-evidence.js";
 
 /** `reads`: the read model, what the last cycle (or refresh) read and decided, served to readers (see engine/read-model). */
-export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health" | "reads";
+/** `broker`: the OIDC broker's shared counters (exchanges per CircleCI token, rate windows, refusal bursts). */
+export type StateTable = "journal" | "leases" | "ledger" | "outbox" | "migrations" | "health" | "reads" | "broker";
 
 export interface StoredRecord<T> {
   key: string;

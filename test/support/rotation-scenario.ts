@@ -78,6 +78,7 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       getProjectOidcAudience: (p) => ci.getProjectOidcAudience(p),
       setProjectOidcAudience: (p, a) => ci.setProjectOidcAudience(p, a),
       deleteProjectOidcAudience: (p) => ci.deleteProjectOidcAudience(p),
+      getProjectId: (s) => ci.getProjectId(s),
       setContextVariable: async (c, n, v) => {
         await check(v);
         return ci.setContextVariable(c, n, v);

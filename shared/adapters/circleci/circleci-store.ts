@@ -15,6 +15,7 @@ import {
   messageSchema,
   organizationProjectSchema,
   pageOf,
+  projectIdSchema,
   projectVariableSchema,
 } from "./wire-schemas.js";
 
@@ -189,6 +190,16 @@ export class CircleCiStore implements CiSecretStore {
       query: { claims: "audience" },
       schema: claimResponseSchema,
     });
+  }
+
+  async getProjectId(slug: string): Promise<string | null> {
+    try {
+      const project = await this.http.call({ operation: "getProject", method: "GET", base: this.settings.apiUrl, path: `/project/${slugPath(slug)}`, schema: projectIdSchema });
+      return project.id;
+    } catch (error) {
+      if (error instanceof CircleCiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   private claimsPath(projectId: string): string {

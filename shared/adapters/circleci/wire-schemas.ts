@@ -80,3 +80,6 @@ export const organizationProjectSchema = z.object({
   deleted: z.boolean().nullish(),
   is_deleted: z.boolean().nullish(),
 });
+
+/** CircleCI's Project (`GET /project/{project-slug}`): only its id is read. */
+export const projectIdSchema = z.object({ id: z.string().min(1) });

@@ -13,7 +13,7 @@ export const MAX_KEY_LENGTH = 160;
 /** Azure Tables stores a string property as UTF-16, at most 64 KiB. */
 export const MAX_VALUE_JSON_BYTES = 64 * 1024;
 
-export const STATE_TABLES: readonly StateTable[] = ["journal", "leases", "ledger", "outbox", "migrations", "health", "reads"];
+export const STATE_TABLES: readonly StateTable[] = ["journal", "leases", "ledger", "outbox", "migrations", "health", "reads", "broker"];
 
 export class StateKeyError extends Error {
   constructor(table: string, key: string, problem: string) {

@@ -22,3 +22,4 @@ export {
 export { describeWaiverMatch, waiverEndingAlerts } from "./waiver-ending.js";
 export { policySourceOf } from "./policy-source.js";
 export { vaultChangedAlert } from "./vault-changed.js";
+export { brokerRefusalsAlert } from "./broker-refusals.js";

@@ -17,3 +17,4 @@ export { oidcDefaults, maxFederatedCredentialsPerApp, type OidcPolicy } from "./
 export { defaultDigestAbove, webhookKinds, webhookSchema, type WebhookPolicy } from "./webhook-schema.js";
 export { keptSharedPasswordNote, otherCredentialsOfApp } from "./shared-app.js";
 export { maxWaiverDays, waiverDateIssues, waiverEndsAt, waiverNoticeDays, waiverSchema, type Waiver, type WaiverMatch } from "./waiver-schema.js";
+export { brokerDefaults, brokerSchema, entraExchangeAudience, type BrokerPolicy, type BrokerRolePolicy } from "./broker-schema.js";

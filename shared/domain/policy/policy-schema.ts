@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { brokerSchema } from "./broker-schema.js";
 import { credentialSchema } from "./credential-schema.js";
 import { positiveInt, projectSlug } from "./fields.js";
 import { entries, evenWithOtherIssues, field } from "./loose.js";
@@ -134,6 +135,8 @@ export const policySchema = z.strictObject({
     .superRefine((credentials: unknown, ctx) => checkUnique(credentials, ctx), evenWithOtherIssues)
     .default(() => []),
   waivers: z.array(waiverSchema).default(() => []),
+  /** The OIDC broker's roles (absent: the broker's endpoints refuse every exchange). */
+  broker: brokerSchema.optional(),
 });
 
 export type Policy = z.output<typeof policySchema>;

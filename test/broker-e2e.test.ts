@@ -1,0 +1,306 @@
+// The OIDC broker end to end: a sandbox CircleCI job asks for a token with the broker's audience, the broker
+// (its three Functions, served by route as registered) checks it and every rule of the role and signs a token of its
+// own in Key Vault; the sandbox's Entra reads the broker's discovery and keys under its public issuer URL and the
+// real ClientAssertionCredential gets an Entra token for the role's app. Every other job, and every bad token, is
+// refused with the rule named — to the caller and in the audit, never echoing the token.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { brokerDiscoveryRegistration } from "../functions/http-broker-discovery.js";
+import { brokerKeysRegistration } from "../functions/http-broker-keys.js";
+import { brokerTokenRegistration } from "../functions/http-broker-token.js";
+import { CircleCiOidcIssuer, startJob } from "../sandbox/circleci-oidc/index.js";
+import { loginWithToken } from "../sandbox/pipeline/oidc-login.js";
+import { startSandbox, type Sandbox, type SandboxJobSpec } from "../sandbox/start.js";
+import { demoWorld } from "../sandbox/world/demo.js";
+import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { openBroker } from "../shared/app/broker.js";
+import type { StateStore } from "../shared/ports/state-store.js";
+import { startAzurite, type Azurite } from "./support/azurite.js";
+import { routeMatches, startFunctionsHost, type FunctionsHost } from "./support/functions-host.js";
+
+const world = demoWorld(new Date());
+const orgId = world.circleci.org.id;
+const publicHost = "https://watchdog-e2e-4f2a9c.azurewebsites.net";
+const issuer = `${publicHost}/api/broker`;
+const audience = "watchdog-broker-e2e";
+const origin = "github.com/acme/api";
+
+let sandbox: Sandbox;
+let azurite: Azurite;
+let host: FunctionsHost;
+let state: StateStore;
+let clockSkewMs = 0;
+const saved = { ...process.env };
+const ids = { project: "", otherProject: "", context: "", otherContext: "", appId: "" };
+
+function job(spec: Partial<SandboxJobSpec> = {}) {
+  return sandbox.job({ projectId: ids.project, userId: randomUUID(), contextIds: [ids.context], vcsOrigin: origin, vcsRef: "refs/heads/main", ...spec });
+}
+
+async function circleciToken(spec: Partial<SandboxJobSpec> = {}, claims = JSON.stringify({ aud: audience })): Promise<string> {
+  return (await job(spec)).oidcGet(claims);
+}
+
+async function exchange(token: string, role = "prod-deployer"): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+  const response = await fetch(`${host.url}/api/broker/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token, role }).toString() });
+  const text = await response.text();
+  return { status: response.status, body: JSON.parse(text) as Record<string, unknown>, text };
+}
+
+const login = (token: string) => loginWithToken({ authorityHost: sandbox.env.AZURE_AUTHORITY_HOST!, tenantId: world.entra.tenantId, clientId: ids.appId, token });
+
+beforeAll(async () => {
+  sandbox = await startSandbox(world, { now: () => new Date(Date.now() + clockSkewMs) });
+  azurite = await startAzurite();
+  const circle = sandbox.circleci.state;
+  ids.project = circle.addProject({ slug: "gh/acme/broker-api" }).id;
+  ids.otherProject = circle.addProject({ slug: "gh/acme/broker-web" }).id;
+  ids.context = circle.addContext({ name: "broker-prod-deploy" }).id;
+  ids.otherContext = circle.addContext({ name: "broker-other" }).id;
+  const app = sandbox.directory.state.addApplication({
+    displayName: "app-broker-e2e",
+    federatedIdentityCredentials: [{ id: randomUUID(), name: "broker-prod-deployer", issuer, subject: "role:prod-deployer", audiences: ["api://AzureADTokenExchange"], description: null }],
+  });
+  ids.appId = app.appId;
+  const dir = mkdtempSync(join(tmpdir(), "watchdog-broker-"));
+  writeFileSync(
+    join(dir, "policy.yaml"),
+    [
+      "version: 1",
+      "alerts:",
+      "  webhooks:",
+      "    - name: ops",
+      "      kind: generic",
+      "      url: ${OPS_WEBHOOK_URL}",
+      "      signingSecret: ${OPS_WEBHOOK_SECRET}",
+      "broker:",
+      `  audience: ${audience}`,
+      "  roles:",
+      "    - name: prod-deployer",
+      `      app: { appId: ${app.appId} }`,
+      "      allow:",
+      "        projects: [ gh/acme/broker-api ]",
+      '        branches: [ main, "release/*" ]',
+      "        contexts: [ broker-prod-deploy ]",
+      `        vcsOrigin: ${origin}`,
+      "",
+    ].join("\n"),
+  );
+  Object.assign(process.env, sandbox.env, {
+    WATCHDOG_POLICY: join(dir, "policy.yaml"),
+    AzureWebJobsStorage: azurite.connectionString,
+    BROKER_ISSUER_URL: issuer,
+    CIRCLECI_OIDC_URL: sandbox.circleciOidc.url,
+    BROKER_KEY_ACTIVATION_SECONDS: "2",
+    BROKER_KEY_OVERLAP_SECONDS: "2",
+  });
+  state = createAzureStateStore({ connectionString: azurite.connectionString });
+  host = await startFunctionsHost(sandbox.tls, [brokerDiscoveryRegistration, brokerKeysRegistration, brokerTokenRegistration]);
+  sandbox.publishIssuer(publicHost, host.url);
+  // The first key version: what `watchdog broker rotate-key` does once at set-up.
+  await (await openBroker(process.env, { host: "cli" })).rotateKey();
+});
+
+afterAll(async () => {
+  process.env = saved;
+  await host?.close();
+  await sandbox?.close();
+  await azurite?.stop();
+});
+
+describe("OIDC broker: endpoints as registered", () => {
+  it("registers anonymous routes under the issuer's path, the discovery route with its dot segment", () => {
+    expect(brokerDiscoveryRegistration).toMatchObject({ route: "broker/.well-known/openid-configuration", methods: ["GET"], authLevel: "anonymous" });
+    expect(brokerKeysRegistration).toMatchObject({ route: "broker/keys", methods: ["GET"], authLevel: "anonymous" });
+    expect(brokerTokenRegistration).toMatchObject({ route: "broker/token", methods: ["POST"], authLevel: "anonymous" });
+    expect(routeMatches(brokerDiscoveryRegistration.route!, `${new URL(issuer).pathname}/.well-known/openid-configuration`)).toBe(true);
+  });
+
+  it("serves discovery whose issuer is exactly BROKER_ISSUER_URL and whose jwks_uri lists the Key Vault key's public part", async () => {
+    const discovery = (await (await fetch(`${host.url}/api/broker/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(discovery.issuer).toBe(issuer);
+    expect(discovery.jwks_uri).toBe(`${issuer}/keys`);
+    const jwks = (await (await fetch(discovery.jwks_uri!.replace(publicHost, host.url))).json()) as { keys: Array<Record<string, string>> };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
+    expect(Object.keys(jwks.keys[0]!).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]); // never a private part
+  });
+});
+
+describe("OIDC broker: an allowed job", () => {
+  it("gets a broker token of its role and, through ClientAssertionCredential, an Entra token for the app", async () => {
+    const circleci = await circleciToken({ vcsRef: "refs/heads/release/2026.12" });
+    const answer = await exchange(circleci);
+    expect(answer.status).toBe(200);
+    const token = answer.body.token as string;
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ iss: issuer, sub: "role:prod-deployer", aud: "api://AzureADTokenExchange" });
+    expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(3600);
+    expect(claims.exp).toBeLessThanOrEqual(decodeJwt(circleci).exp!);
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: "RS256" });
+    expect(await login(token)).toEqual({ ok: true });
+    // Entra read the broker's keys by the public issuer URL, like any issuer's.
+    const audit = await state.listAudit(5);
+    expect(audit.find((e) => e.event === "broker.issued")).toMatchObject({ subject: "prod-deployer", details: { project: ids.project, role: "prod-deployer", branch: "refs/heads/release/2026.12", tokenId: claims.jti } });
+  });
+
+  it("a token lives only as long as the CircleCI token it came from", async () => {
+    clockSkewMs = -50 * 60_000; // CircleCI minted it 50 minutes ago: 10 minutes left
+    const circleci = await circleciToken();
+    clockSkewMs = 0;
+    const answer = await exchange(circleci);
+    expect(answer.status).toBe(200);
+    expect(decodeJwt(answer.body.token as string).exp).toBe(decodeJwt(circleci).exp);
+  });
+});
+
+describe("OIDC broker: refusals name the rule, never the token", () => {
+  const refusedCases: Array<[string, string, () => Promise<string>, string?]> = [
+    ["a job of another project", "projectIds", () => circleciToken({ projectId: ids.otherProject })],
+    ["a job of another branch", "branches", () => circleciToken({ vcsRef: "refs/heads/feature/x" })],
+    ["a tag that only looks like a branch", "branches", () => circleciToken({ vcsRef: "refs/tags/main" })],
+    ["a job of another repository", "vcsOrigin", () => circleciToken({ vcsOrigin: "github.com/evil/api" })],
+    ["a custom-webhook pipeline (no vcs claims)", "vcsOrigin", () => circleciToken({ customWebhook: true })],
+    ["a job without the required context", "contexts", () => circleciToken({ contextIds: [ids.otherContext] })],
+    ["an SSH rerun", "sshRerun", () => circleciToken({ sshRerun: true })],
+    ["the injected token (audience: the org id)", "audience", async () => (await job()).env.CIRCLE_OIDC_TOKEN],
+    ["a token asked for another audience", "audience", () => circleciToken({}, JSON.stringify({ aud: "sts.amazonaws.com" }))],
+    ["a token naming the broker and another audience", "audience", () => circleciToken({}, JSON.stringify({ aud: [audience, "sts.amazonaws.com"] }))],
+    [
+      "an expired token",
+      "expired",
+      async () => {
+        clockSkewMs = -2 * 3600_000;
+        try {
+          return await circleciToken();
+        } finally {
+          clockSkewMs = 0;
+        }
+      },
+    ],
+    [
+      "a token signed by someone else's key for this organization",
+      "signature",
+      async () => (await startJob(new CircleCiOidcIssuer(), { orgId, projectId: ids.project, userId: randomUUID(), contextIds: [ids.context], vcsOrigin: origin, vcsRef: "refs/heads/main" })).oidcGet(JSON.stringify({ aud: audience })),
+    ],
+    [
+      "a token whose payload was altered after signing",
+      "signature",
+      async () => {
+        const [h, p, s] = (await circleciToken({ projectId: ids.otherProject })).split(".");
+        const payload = JSON.parse(Buffer.from(p!, "base64url").toString()) as Record<string, unknown>;
+        payload["oidc.circleci.com/project-id"] = ids.project;
+        return `${h}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.${s}`;
+      },
+    ],
+    [
+      "a token of another organization's issuer",
+      "issuer",
+      async () => sandbox.circleciOidc.issuer.issue({ orgId: randomUUID(), projectId: ids.project, userId: randomUUID(), contextIds: [ids.context], vcsOrigin: origin, vcsRef: "refs/heads/main" }, { version: "v1", audience }),
+    ],
+    ["a role the policy does not have", "role", () => circleciToken(), "admin"],
+  ];
+
+  it.each(refusedCases)("%s is refused by rule %s", async (_name, rule, token, role) => {
+    const presented = await token();
+    const answer = await exchange(presented, role);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.body).toMatchObject({ error: { code: "refused", rule } });
+    expect(answer.body.token).toBeUndefined();
+    for (const part of presented.split(".")) expect(answer.text).not.toContain(part);
+    const refused = (await state.listAudit(3)).find((e) => e.event === "broker.refused");
+    expect(refused?.details).toMatchObject({ rule });
+    expect(JSON.stringify(refused)).not.toContain(presented.split(".")[2]);
+  });
+
+  it("a refused job's audit entry names its project, user and branch", async () => {
+    const userId = randomUUID();
+    await exchange(await circleciToken({ userId, vcsRef: "refs/heads/feature/y" }));
+    const refused = (await state.listAudit(3)).find((e) => e.event === "broker.refused");
+    expect(refused).toMatchObject({ subject: "prod-deployer", details: { project: ids.project, user: userId, branch: "refs/heads/feature/y", role: "prod-deployer", rule: "branches" } });
+  });
+
+  it("a replayed CircleCI token gets at most exchangesPerToken (5) broker tokens", async () => {
+    const circleci = await circleciToken();
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await exchange(circleci)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 403, 403]);
+    const answer = await exchange(circleci);
+    expect(answer.body).toMatchObject({ error: { rule: "exchangesPerToken" } });
+  });
+
+  it("a request that is not an exchange is a 400 naming the field, without echoing it", async () => {
+    const secretish = "not-a-jwt-canary-7f3a";
+    const response = await fetch(`${host.url}/api/broker/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: secretish, role: "prod-deployer", extra: secretish }) });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text).toContain("token: expected a JWT");
+    expect(text).not.toContain(secretish);
+  });
+});
+
+describe("OIDC broker: limits and alerts", () => {
+  it("answers 429 with Retry-After past BROKER_RATE_LIMIT_PER_MINUTE", async () => {
+    process.env.BROKER_RATE_LIMIT_PER_MINUTE = "1";
+    try {
+      const token = await circleciToken();
+      const first = await fetch(`${host.url}/api/broker/token`, { method: "POST", body: new URLSearchParams({ token, role: "prod-deployer" }) });
+      const second = await fetch(`${host.url}/api/broker/token`, { method: "POST", body: new URLSearchParams({ token, role: "prod-deployer" }) });
+      expect([first.status, second.status]).toContain(429);
+      const limited = first.status === 429 ? first : second;
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await limited.json()).toMatchObject({ error: { rule: "rateLimit" } });
+    } finally {
+      delete process.env.BROKER_RATE_LIMIT_PER_MINUTE;
+    }
+  });
+
+  it("a burst of refusals raises one broker-refusals alert (kept in the outbox: the sink is on loopback)", async () => {
+    const windowMs = 10 * 60_000;
+    const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
+    const sofar = (await state.listAudit(500)).filter((e) => e.event === "broker.refused" && Date.parse(e.at) >= windowStart).length;
+    process.env.BROKER_REFUSAL_ALERT_THRESHOLD = String(sofar + 2);
+    try {
+      for (let i = 0; i < 3; i++) await exchange(await circleciToken({ sshRerun: true }));
+    } finally {
+      delete process.env.BROKER_REFUSAL_ALERT_THRESHOLD;
+    }
+    const outbox = await state.list<{ alert?: { kind: string; title: string } }>("outbox");
+    const alerts = outbox.filter((r) => r.value.alert?.kind === "broker-refusals");
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.value.alert!.title).toMatch(/^OIDC broker: \d+ refused exchanges within 10 minutes/);
+  });
+});
+
+describe("OIDC broker: key rotation", () => {
+  it("publishes the new key before signing with it, and keeps the old one through the overlap", async () => {
+    const keyIds = async () => ((await (await fetch(`${host.url}/api/broker/keys`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
+    const before = (await exchange(await circleciToken())).body.token as string;
+    const oldKid = kidOf(before);
+    const created = await (await openBroker(process.env, { host: "cli" })).rotateKey();
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await wait(600); // the instance's key cache (a quarter of the activation delay)
+
+    // Published at once, not signing yet.
+    expect(await keyIds()).toEqual(expect.arrayContaining([oldKid, created.kid]));
+    const during = (await exchange(await circleciToken())).body.token as string;
+    expect(kidOf(during)).toBe(oldKid);
+
+    await wait(2_100); // the activation delay (Key Vault dates versions to the second): the new version signs, the old one stays published
+    const after = (await exchange(await circleciToken())).body.token as string;
+    expect(kidOf(after)).toBe(created.kid);
+    expect(await keyIds()).toEqual(expect.arrayContaining([oldKid, created.kid]));
+    expect(await login(before)).toEqual({ ok: true });
+    expect(await login(after)).toEqual({ ok: true });
+
+    await wait(2_100); // past the overlap: only the new version is published
+    expect(await keyIds()).toEqual([created.kid]);
+    expect(await login(before)).toMatchObject({ ok: false, code: 700027 });
+    expect(await login(after)).toEqual({ ok: true });
+  });
+});
