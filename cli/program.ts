@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { BadInputError } from "../shared/app/errors.js";
 import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
+import { openBroker, writeBrokerDocuments } from "../shared/app/broker.js";
 import { isBusy } from "../shared/engine/rotation/index.js";
 import { isMigrationBusy } from "../shared/engine/migration/index.js";
 import type { MigrationCommand } from "../shared/app/watchdog.js";
@@ -142,6 +143,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const result = await watchdog.checkOidcToken(name, token);
       io.stdout.write(options.json ? json(result) : formatTokenCheck(result));
       code = !result.ok ? EXIT.badInput : result.comparison.matches ? EXIT.ok : EXIT.failed;
+    });
+
+  const broker = program.command("broker").description("(extension) the OIDC broker's key and published documents");
+  broker
+    .command("rotate-key")
+    .description("create a new version of the broker's Key Vault key: published at once, signing after BROKER_KEY_ACTIVATION_SECONDS")
+    .action(async () => {
+      const opened = await openBroker(io.env, { host: "cli" });
+      const created = await opened.rotateKey();
+      io.stdout.write(`new key version ${created.kid}: published now, signs after BROKER_KEY_ACTIVATION_SECONDS; the version it replaces stays published BROKER_KEY_OVERLAP_SECONDS longer\n`);
+    });
+  broker
+    .command("publish")
+    .description("write the discovery document and the key set as static files (the fallback when the Functions routes cannot serve them)")
+    .requiredOption("--out <dir>", "directory to write .well-known/openid-configuration and keys into")
+    .action(async (options: { out: string }) => {
+      const opened = await openBroker(io.env, { host: "cli" });
+      const files = await writeBrokerDocuments(opened, options.out);
+      io.stdout.write(`${files.map((f) => `wrote ${f}`).join("\n")}\nserve them at ${opened.issuer}/.well-known/openid-configuration and ${opened.issuer}/keys; publish again after every rotate-key\n`);
     });
 
   program

@@ -17,7 +17,7 @@ export function exchangeAnswer(outcome: ExchangeOutcome): HttpResponseInit {
 }
 
 function failure(error: unknown, context: InvocationContext): HttpResponseInit {
-  if (error instanceof BrokerNotConfiguredError) return problem(404, "not-found", error.message);
+  if (error instanceof BrokerNotConfiguredError) return problem(404, "not-found", "the OIDC broker is not configured here");
   return errorResponse(error, context);
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createCircleCiTokenVerifier } from "../adapters/circleci/index.js";
 import { createSigningKeys } from "../adapters/keyvault/index.js";
@@ -10,14 +12,15 @@ import { webhookSinks } from "../engine/cycle.js";
 import type { CircleCiTokenVerifier } from "../ports/circleci-oidc.js";
 import type { PublishedKey } from "../ports/signing-keys.js";
 import { buildAdapters, type WatchdogHost } from "./compose.js";
+import { BadInputError } from "./errors.js";
 import { loadPolicy, PolicyFileError } from "./load-policy.js";
 import { readSettings, SettingsError, type BrokerSettings, type Settings } from "./settings.js";
 import type { ExchangeBody } from "./broker-request.js";
 
 /** The broker is not set up here (no BROKER_ISSUER_URL): its endpoints answer 404, as if absent. */
-export class BrokerNotConfiguredError extends Error {
+export class BrokerNotConfiguredError extends BadInputError {
   constructor() {
-    super("the OIDC broker is not configured (BROKER_ISSUER_URL is not set)");
+    super("settings", ["BROKER_ISSUER_URL: not set, so the OIDC broker is off"]);
     this.name = "BrokerNotConfiguredError";
   }
 }
@@ -151,3 +154,16 @@ export async function openBroker(env: Record<string, string | undefined>, option
   };
 }
 
+
+/**
+ * The static-file fallback: `<dir>/.well-known/openid-configuration` and `<dir>/keys`, to be served at the issuer
+ * (BROKER_ISSUER_URL then points at that host) where a Functions route with a dot segment answers 404.
+ */
+export async function writeBrokerDocuments(broker: Broker, dir: string): Promise<string[]> {
+  const discovery = join(dir, ".well-known", "openid-configuration");
+  const keys = join(dir, "keys");
+  await mkdir(join(dir, ".well-known"), { recursive: true });
+  await writeFile(discovery, `${JSON.stringify(broker.discovery(), null, 2)}\n`);
+  await writeFile(keys, `${JSON.stringify(await broker.jwks(), null, 2)}\n`);
+  return [discovery, keys];
+}
