@@ -124,7 +124,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
     const { spawnSync } = await import("node:child_process");
     const { readdirSync } = await import("node:fs");
     const entries = readdirSync("dist/functions").filter((f) => f.endsWith(".js"));
-    expect(entries.sort()).toEqual(["http-doctor.js", "http-health.js", "http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "keyvault-events.js", "queue-rotation.js", "timer.js"]);
+    expect(entries.sort()).toEqual(["http-broker-discovery.js", "http-broker-keys.js", "http-broker-token.js", "http-doctor.js", "http-health.js", "http-inventory.js", "http-plan.js", "http-report.js", "http-rotate.js", "keyvault-events.js", "queue-rotation.js", "timer.js"]);
     const registered: string[] = [];
     for (const entry of entries) {
       // Outside the host the package runs in test mode and says which registration it skipped: proof the file called it.
@@ -139,7 +139,7 @@ describe("the bundled function entries (package.json main: dist/functions/*.js)"
       const ours = (JSON.parse(result.stdout) as string[]).map((file) => file.replaceAll("\\", "/")).filter((file) => !file.includes("/node_modules/"));
       expect(ours.map((file) => file.slice(file.lastIndexOf("/dist/")))).toEqual([`/dist/functions/${entry}`]);
     }
-    expect(registered.sort()).toEqual(["doctor", "health", "inventory", "keyVaultEvents", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
+    expect(registered.sort()).toEqual(["brokerDiscovery", "brokerKeys", "brokerToken", "doctor", "health", "inventory", "keyVaultEvents", "plan", "report", "rotate", "rotationJobs", "watchdog"]);
   });
 
   it("an invoked entry loads the one app bundle in dist/app (shared by every entry) and answers through it", async () => {
