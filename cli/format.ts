@@ -223,6 +223,10 @@ function formatMigrationStatus(status: MigrationStatus): string[] {
   if (status.blocked) lines.push(`    BLOCKED (${status.blocked.kind}): ${status.blocked.reason}`);
   if (status.nextStep) lines.push(`    next: ${status.nextStep}`);
   if (status.pipelineChange) lines.push("    pipeline change:", ...status.pipelineChange.split("\n").map((l) => `      ${l}`));
+  const first = status.firstOidcSignIns;
+  if (first && !first.available) lines.push(`    first OIDC sign-ins: unknown (${first.reason ?? "the sign-in log could not be read"})`);
+  else if (first && first.signIns.length === 0) lines.push("    first OIDC sign-ins: none yet");
+  else if (first) lines.push("    first OIDC sign-ins:", ...first.signIns.map((s) => `      ${s.at}  ${s.name ?? s.federatedCredentialId}${s.subject ? `  ${s.subject}` : ""}`));
   return lines;
 }
 

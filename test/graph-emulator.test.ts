@@ -256,4 +256,32 @@ describe("Graph emulator: wire format", () => {
       state.signInReportsAvailable = true;
     }
   });
+  it("lists the sign-in log on beta as documented: service-principal sign-ins only when asked for, newest first unless ordered, filtered by appId and createdDateTime, pages of at most 1,000", async () => {
+    const appId = app(0).appId;
+    const t0 = Date.parse("2026-11-01T10:00:00Z");
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000);
+    state.logServicePrincipalSignIn({ appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: "fic-1", servicePrincipalCredentialKeyId: null, errorCode: 0 }, at(0));
+    state.logServicePrincipalSignIn({ appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: null, servicePrincipalCredentialKeyId: null, errorCode: 70021 }, at(1));
+    state.logServicePrincipalSignIn({ appId: app(1).appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: "k", errorCode: 0 }, at(2));
+    const servicePrincipals = encodeURIComponent(`appId eq '${appId}' and signInEventTypes/any(t: t eq 'servicePrincipal')`);
+    // Without the event-type filter the log lists interactive user sign-ins only.
+    expect((await get(`/beta/auditLogs/signIns?$filter=${encodeURIComponent(`appId eq '${appId}'`)}`)).body.value).toEqual([]);
+    const newest = await get(`/beta/auditLogs/signIns?$filter=${servicePrincipals}`);
+    expect(newest.status).toBe(200);
+    const listed = newest.body.value as Json[];
+    expect(listed.map((s) => s.createdDateTime)).toEqual([at(1).toISOString(), at(0).toISOString()]);
+    expect(listed[1]).toMatchObject({ clientCredentialType: "federatedIdentityCredential", federatedCredentialId: "fic-1", signInEventTypes: ["servicePrincipal"], status: { errorCode: 0 } });
+    expect(listed[0]).toMatchObject({ federatedCredentialId: null, status: { errorCode: 70021 } });
+    const oldest = await get(`/beta/auditLogs/signIns?$filter=${servicePrincipals}&$orderby=${encodeURIComponent("createdDateTime asc")}`);
+    expect((oldest.body.value as Json[]).map((s) => s.createdDateTime)).toEqual([at(0).toISOString(), at(1).toISOString()]);
+    const since = await get(`/beta/auditLogs/signIns?$filter=${encodeURIComponent(`appId eq '${appId}' and signInEventTypes/any(t: t eq 'servicePrincipal') and createdDateTime ge 2026-11-01T10:00:30Z`)}`);
+    expect((since.body.value as Json[]).map((s) => s.createdDateTime)).toEqual([at(1).toISOString()]);
+    expect((await get(`/beta/auditLogs/signIns?$filter=${servicePrincipals}&$top=1001`)).status).toBe(400);
+    state.signInReportsAvailable = false;
+    try {
+      expect(errorOf((await get(`/beta/auditLogs/signIns?$filter=${servicePrincipals}`)).body).code).toBe("Authentication_RequestFromNonPremiumTenantOrB2CTenant");
+    } finally {
+      state.signInReportsAvailable = true;
+    }
+  });
 });

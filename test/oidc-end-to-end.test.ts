@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
@@ -234,5 +234,86 @@ describe("watchdog oidc check-token", () => {
     const garbage = await runBuiltCli(["oidc", "check-token", v1.name], env, "not-a-token\n");
     expect(garbage.code).toBe(2);
     expect(garbage.stdout).toContain("not a JWT");
+  });
+});
+
+// Issue 12: where the tenant allows it, the plan and the report show the first OIDC sign-ins (the sign-in log's
+// service-principal sign-ins with clientCredentialType federatedIdentityCredential) as the sign that pipelines switched.
+describe("the first OIDC sign-ins in the plan and the report", () => {
+  type PlanJson = { migrations: Array<{ credential: string; state: string; firstOidcSignIns?: { available: boolean; reason?: string; signIns: Array<{ federatedCredentialId: string; name?: string; subject?: string; at: string }> } }> };
+  const planJson = async () => {
+    const run = await runBuiltCli(["plan", "--json"], env);
+    outputs.push(run);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as PlanJson;
+  };
+  const firstOf = (plan: PlanJson, kase: Migrated) => plan.migrations.find((m) => m.credential === kase.name)!.firstOidcSignIns;
+
+  it("after the pipelines' exchanges: when, and with which federated credential, each first signed in; a refused exchange does not count", async () => {
+    // One more pipeline of v1 logs in now: its first sign-ins stay those of the exchanges above.
+    expect(await pipelineLogin(v1)).toMatchObject({ ok: true });
+    // Pages of two: the first sign-ins of a credential may be on any page of the log.
+    sandbox.directory.state.signInLogPageSize = 2;
+    sandbox.log.clear();
+    const plan = await planJson().finally(() => (sandbox.directory.state.signInLogPageSize = undefined));
+    expect(sandbox.log.count((e) => e.route === "auditLogs.signIns")).toBeGreaterThan(4);
+    const log = sandbox.directory.state.servicePrincipalSignIns;
+    for (const kase of [v1, v2, v1Org, v2Custom]) {
+      const first = firstOf(plan, kase)!;
+      expect(first.available, kase.name).toBe(true);
+      const fics = kase.app.federatedIdentityCredentials;
+      const used = fics.filter((f) => log.some((s) => s.federatedCredentialId === f.id && s.errorCode === 0));
+      expect(first.signIns.map((s) => s.federatedCredentialId).sort(), kase.name).toEqual(used.map((f) => f.id).sort());
+      for (const signIn of first.signIns) {
+        const fic = fics.find((f) => f.id === signIn.federatedCredentialId)!;
+        expect(signIn).toMatchObject({ name: fic.name, subject: fic.subject });
+        // The emulator's own log says when that credential's first successful exchange happened.
+        const earliest = log.find((s) => s.federatedCredentialId === fic.id && s.errorCode === 0)!;
+        expect(signIn.at).toBe(earliest.createdDateTime);
+      }
+    }
+    // Every planned project × user of v1 logged in above: four credentials, each with its first sign-in.
+    expect(firstOf(plan, v1)!.signIns).toHaveLength(4);
+    // v2Custom's refused exchange (a v1 subject, 700213) is in the log but names no credential and is not counted.
+    expect(log.some((s) => s.appId === v2Custom.app.appId && s.errorCode === 700213)).toBe(true);
+    expect(firstOf(plan, v2Custom)!.signIns).toHaveLength(1);
+
+    const text = await runBuiltCli(["plan"], env);
+    const v1Fic = v1.app.federatedIdentityCredentials[0]!;
+    expect(text.stdout).toContain("first OIDC sign-ins:");
+    expect(text.stdout).toContain(v1Fic.name);
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-first-sign-ins-"));
+    const report = await runBuiltCli(["report", "--html", join(dir, "report.html")], env);
+    expect(report.code, report.stderr).toBe(0);
+    const page = readFileSync(join(dir, "report.html"), "utf8");
+    expect(page).toContain("First OIDC sign-ins");
+    expect(page).toContain(v1Fic.name);
+    expect(page).toContain(v1Fic.subject);
+    outputs.push(text, report);
+  });
+
+  it("a sign-in the log does not show yet is not a first sign-in: none yet", async () => {
+    sandbox.directory.state.signInLogDelayMs = 86_400_000;
+    try {
+      expect((await runBuiltCli(["plan"], env)).stdout).toMatch(new RegExp(`${v1.name}: waiting[^\n]*\n(    [^\n]*\n)*    first OIDC sign-ins: none yet`));
+    } finally {
+      sandbox.directory.state.signInLogDelayMs = 0;
+    }
+  });
+
+  it("without AuditLog.Read.All, or in a tenant without Entra ID P1/P2: unknown, and said so", async () => {
+    const directory = sandbox.directory.state;
+    directory.revokeRole("AuditLog.Read.All");
+    try {
+      expect((await runBuiltCli(["plan"], env)).stdout).toMatch(/first OIDC sign-ins: unknown \(the sign-in log is unavailable: Graph answered 403 Authorization_RequestDenied\)/);
+    } finally {
+      directory.grantRole("AuditLog.Read.All");
+    }
+    directory.signInReportsAvailable = false;
+    try {
+      expect(firstOf(await planJson(), v1)).toEqual({ available: false, reason: "the sign-in log is unavailable: Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant", signIns: [] });
+    } finally {
+      directory.signInReportsAvailable = true;
+    }
   });
 });

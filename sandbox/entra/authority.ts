@@ -179,15 +179,22 @@ export function authorityRoutes(options: AuthorityOptions): Route[] {
             now,
             propagationDelayMs: options.federatedPropagationDelayMs(),
           });
-          if (!checked.ok) return checked.reply;
-          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: checked.fic.id, servicePrincipalCredentialKeyId: null }, now);
+          const resourceId = resourceScope.slice(0, -"/.default".length);
+          if (!checked.ok) {
+            // Refused exchanges are logged too (status.errorCode), without a federated credential when none matched.
+            const code = (checked.reply.json as { error_codes?: unknown } | undefined)?.error_codes;
+            const errorCode = Array.isArray(code) && typeof code[0] === "number" ? code[0] : 1;
+            state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: null, servicePrincipalCredentialKeyId: null, errorCode, resourceId }, now);
+            return checked.reply;
+          }
+          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "federatedIdentityCredential", federatedCredentialId: checked.fic.id, servicePrincipalCredentialKeyId: null, errorCode: 0, resourceId }, now);
         } else {
           const password = state.passwordWithValue(app, secret ?? "");
           if (password && isExpired(password, now)) return expiredSecret(app.appId, options.expiredSecretCode());
           const accepted = replicaAccepts(options.replicas, options.replicas.next(), state, app, secret ?? "", now);
           if (!accepted) return invalidSecret(app.appId);
           state.recordSignIn(app.appId, accepted.keyId, now, resourceScope.slice(0, -"/.default".length));
-          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: accepted.keyId }, now);
+          state.logServicePrincipalSignIn({ appId: app.appId, clientCredentialType: "clientSecret", federatedCredentialId: null, servicePrincipalCredentialKeyId: accepted.keyId, errorCode: 0, resourceId: resourceScope.slice(0, -"/.default".length) }, now);
         }
         const audience = resourceScope.slice(0, -"/.default".length);
         // App-only tokens carry the service principal's object id (`oid`) and, for Graph, the application

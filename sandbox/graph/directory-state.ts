@@ -35,7 +35,11 @@ export interface DirectoryFederatedCredential {
 
 /**
  * One entry of the sign-in log (Graph beta `signIn`, service-principal sign-ins): how the app proved itself
- * (`clientCredentialType` clientSecret or federatedIdentityCredential) and with which credential.
+ * (`clientCredentialType` clientSecret or federatedIdentityCredential) and with which credential. The beta
+ * signIn resource documents `clientCredentialType` and `federatedCredentialId` ("the identifier of an
+ * application's federated identity credential, if a federated identity credential was used to sign in") and
+ * `servicePrincipalCredentialKeyId` (microsoft-graph-docs-contrib, api-reference/beta/resources/signin.md).
+ * Failed attempts are logged too, with their AADSTS code in `status.errorCode` (0: success).
  */
 export interface DirectoryServicePrincipalSignIn {
   id: string;
@@ -44,8 +48,12 @@ export interface DirectoryServicePrincipalSignIn {
   clientCredentialType: "clientSecret" | "federatedIdentityCredential";
   /** The password's key id (client secret sign-ins). */
   servicePrincipalCredentialKeyId: string | null;
-  /** The federated identity credential's id (federated sign-ins). */
+  /** The federated identity credential's id (federated sign-ins that matched one). */
   federatedCredentialId: string | null;
+  /** 0 for a success, else the AADSTS code of the refusal. */
+  errorCode?: number;
+  /** The resource the token was asked for (`https://graph.microsoft.com`). */
+  resourceId?: string | null;
 }
 
 export interface DirectoryApp {
@@ -148,6 +156,14 @@ export class DirectoryState {
   readonly signInHistory = new Map<string, RecordedSignIn[]>();
   /** The service-principal sign-in log, oldest first. */
   readonly servicePrincipalSignIns: DirectoryServicePrincipalSignIn[] = [];
+  /**
+   * How long after a sign-in `GET /auditLogs/signIns` lists it (directory clock ms; 0: at once). Sign-in logs
+   * arrive late ("Microsoft Entra activity log latencies",
+   * https://learn.microsoft.com/en-us/entra/identity/monitoring-health/reference-reports-latencies).
+   */
+  signInLogDelayMs = 0;
+  /** Largest page of `GET /auditLogs/signIns` (default 1,000, Graph's own); tests make it small to exercise paging. */
+  signInLogPageSize: number | undefined = undefined;
   /** false: the tenant has no P1/P2 licence and the sign-in activity report answers 403. */
   signInReportsAvailable: boolean;
   /** How the sign-in report answers; tests switch it. */

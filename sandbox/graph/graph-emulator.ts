@@ -9,6 +9,7 @@ import { batchRoute } from "./routes/batch.js";
 import { federatedCredentialRoutes } from "./routes/federated-credentials.js";
 import { passwordRoutes } from "./routes/passwords.js";
 import { reportRoutes } from "./routes/reports.js";
+import { signInLogRoutes } from "./routes/sign-in-log.js";
 
 export interface GraphEmulatorOptions {
   /** The tenant, shared with the Entra emulator. */
@@ -41,6 +42,7 @@ export class GraphEmulator extends Emulator {
       ...passwordRoutes(context),
       ...federatedCredentialRoutes(context),
       ...reportRoutes(context),
+      ...signInLogRoutes(context),
     ];
     super(
       {

@@ -1,13 +1,15 @@
 /**
  * The small part of OData `$filter` that Graph supports on the properties the watchdog touches:
- * `prop eq 'v'`, `prop ne 'v'`, `startswith(prop,'v')`, `coll/any(x:x eq 'v')`, combined with `and`, `or`,
- * `not` and parentheses. String comparisons ignore case, as directory queries do.
+ * `prop eq 'v'`, `prop ne 'v'`, `startswith(prop,'v')`, `coll/any(x:x eq 'v')`, and DateTimeOffset comparisons
+ * `prop ge|le|gt|lt 2026-01-01T00:00:00Z` (unquoted, as the sign-in log's `createdDateTime` takes them: signIn
+ * resource, "Supports $filter (eq, le, and ge)"), combined with `and`, `or`, `not` and parentheses. String
+ * comparisons ignore case, as directory queries do.
  */
 export type FilterPredicate = (item: Record<string, unknown>) => boolean;
 
 export class UnsupportedFilterError extends Error {}
 
-type Token = { kind: "word"; text: string } | { kind: "string"; text: string } | { kind: "punct"; text: string };
+type Token = { kind: "word"; text: string } | { kind: "string"; text: string } | { kind: "punct"; text: string } | { kind: "datetime"; text: string };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -34,6 +36,11 @@ function tokenize(source: string): Token[] {
         i++;
       }
       tokens.push({ kind: "string", text });
+    } else if (/\d/.test(ch)) {
+      const match = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})/.exec(source.slice(i));
+      if (!match) throw new UnsupportedFilterError(`unexpected character '${ch}'`);
+      tokens.push({ kind: "datetime", text: match[0] });
+      i += match[0].length;
     } else if ("(),:".includes(ch)) {
       tokens.push({ kind: "punct", text: ch });
       i++;
@@ -149,6 +156,14 @@ class Parser {
       };
     }
     const operator = this.expect("word").text.toLowerCase();
+    if (["ge", "le", "gt", "lt"].includes(operator)) {
+      const bound = Date.parse(this.expect("datetime").text);
+      return (item) => {
+        const at = typeof item[head] === "string" ? Date.parse(item[head]) : Number.NaN;
+        if (Number.isNaN(at)) return false;
+        return operator === "ge" ? at >= bound : operator === "le" ? at <= bound : operator === "gt" ? at > bound : at < bound;
+      };
+    }
     if (operator !== "eq" && operator !== "ne") throw new UnsupportedFilterError(`operator '${operator}' is not supported`);
     const literal = this.next();
     const wanted = literal.kind === "string" ? lower(literal.text) : literal.text === "null" ? null : undefined;

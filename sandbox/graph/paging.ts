@@ -27,13 +27,13 @@ function decodeSkipToken(token: string): number | undefined {
  * Graph's server-driven paging: `$top` (1..999, default 100) capped by the emulator's `maxPageSize`,
  * continued through `$skiptoken` in an absolute `@odata.nextLink`.
  */
-export function paginate<T>(req: EmulatorRequest, all: T[], maxPageSize: number): Page<T> | { reply: EmulatorReply } {
+export function paginate<T>(req: EmulatorRequest, all: T[], maxPageSize: number, limits: { defaultTop: number; maxTop: number } = { defaultTop, maxTop }): Page<T> | { reply: EmulatorReply } {
   const topText = req.query.get("$top");
-  let top = defaultTop;
+  let top = limits.defaultTop;
   if (topText !== null) {
     top = Number(topText);
-    if (!/^\d+$/.test(topText) || top < 1 || top > maxTop) {
-      return { reply: graphBadRequest(`Invalid page size specified: '${topText}'. Must be between 1 and ${maxTop} inclusive.`) };
+    if (!/^\d+$/.test(topText) || top < 1 || top > limits.maxTop) {
+      return { reply: graphBadRequest(`Invalid page size specified: '${topText}'. Must be between 1 and ${limits.maxTop} inclusive.`) };
     }
   }
   const tokenText = req.query.get("$skiptoken") ?? req.query.get("$skipToken");

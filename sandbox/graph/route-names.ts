@@ -12,6 +12,7 @@ export const graphRouteNames = {
   ficDelete: "applications.federatedIdentityCredentials.delete",
   batch: "batch",
   signInActivities: "reports.appCredentialSignInActivities",
+  signIns: "auditLogs.signIns",
 } as const;
 
 export type GraphRouteName = (typeof graphRouteNames)[keyof typeof graphRouteNames];

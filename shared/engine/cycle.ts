@@ -121,11 +121,11 @@ function rotationFailureAlerts(rotations: RotationOutcome[], plan: Plan, now: Da
   return { raise };
 }
 
-/** The plan with the OIDC migration progress of the policy's oidc credentials (read from state; no API call). */
+/** The plan with the OIDC migration progress of the policy's oidc credentials (state), and their first OIDC sign-ins (the sign-in log). */
 export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "adapters" | "policy">): Promise<Plan> {
   const oidc = deps.policy.credentials.filter((c) => c.action === "oidc");
   if (oidc.length === 0) return plan;
-  return { ...plan, migrations: await loadMigrationStatuses(deps.adapters.state, oidc) };
+  return { ...plan, migrations: await loadMigrationStatuses(deps.adapters.state, oidc, deps.adapters.directory) };
 }
 
 /**

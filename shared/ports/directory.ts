@@ -1,6 +1,9 @@
 import type { SecretValue } from "../domain/secret-value.js";
 import type { AppPassword, EntraApp } from "../domain/snapshot.js";
 import type { ObservedFic } from "../domain/migration/federation-plan.js";
+import type { FederatedSignIns } from "../domain/migration/first-sign-ins.js";
+
+export type { FederatedSignIns };
 
 /** A federated identity credential as Graph lists it: the same shape the migration domain plans against. */
 export type FederatedCredential = ObservedFic;
@@ -26,6 +29,8 @@ export interface Directory {
   /** Idempotent. */
   deleteFederatedCredential(appObjectId: string, credentialId: string): Promise<void>;
   lastSignIn(appId: string, keyId: string): Promise<SignInEvidence>;
+  /** Never throws: a failure to read is `available: false` with the status and error code. */
+  firstFederatedSignIns(appId: string, since: string): Promise<FederatedSignIns>;
   /** Who the watchdog is to Graph: its service principal's object id and the application permissions its token carries. */
   callerIdentity(): Promise<CallerIdentity>;
   /** Object ids of the app's owners (users and service principals). */

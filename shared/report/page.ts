@@ -5,6 +5,7 @@ import { renderAuditTable } from "./audit-table.js";
 import { reportPagePolicy } from "./content-security-policy.js";
 import { renderCredentialTable } from "./credential-table.js";
 import { renderOwnershipTable } from "./ownership-table.js";
+import { renderMigrationsTable } from "./migrations-table.js";
 import { html, trustedHtml, type SafeHtml } from "./html.js";
 import type { ReportInput } from "./report-input.js";
 import { reportStylesheet } from "./styles.js";
@@ -74,6 +75,7 @@ ${renderSummary(totals, Object.keys(states).length > 0)}
 ${renderTimeline(plan.credentials, thresholds)}
 ${renderCredentialTable(plan, states)}
 ${renderOwnershipTable(plan)}
+${renderMigrationsTable(plan)}
 ${renderAuditTable(input.audit, now)}
 </main>
 <footer>secret-watchdog · names, ids and dates only: no secret value is ever shown here.</footer>

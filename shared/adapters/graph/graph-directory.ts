@@ -3,7 +3,7 @@ import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
 import { AdaptiveLimiter } from "../pacing/index.js";
 import type { AppPassword, EntraApp } from "../../domain/snapshot.js";
-import type { CallerIdentity, Directory, FederatedCredential, SignInEvidence } from "../../ports/directory.js";
+import type { CallerIdentity, Directory, FederatedCredential, FederatedSignIns, SignInEvidence } from "../../ports/directory.js";
 import { readCallerIdentity } from "./caller-identity.js";
 import { callGraph, type GraphCallSpec } from "./graph-call.js";
 import { createGraphClient } from "./graph-client.js";
@@ -16,7 +16,9 @@ import {
   directoryObjectSchema,
   federatedCredentialSchema,
   pageSchema,
+  signInSchema,
 } from "./graph-schemas.js";
+import { firstPerCredential } from "./federated-sign-ins.js";
 import { toAppPassword, toEntraApp, toFederatedCredential } from "./map-application.js";
 import { filterEq, segment } from "./odata.js";
 import { latestSignIn } from "./sign-in-activity.js";
@@ -254,6 +256,30 @@ export class GraphDirectory implements Directory {
     if ("value" in answer) answer = { value: await this.withLaterPages("lastSignIn", `/beta${path}`, credentialSignInActivitySchema, answer) };
     return latestSignIn(answer, appId, keyId);
   }
+
+  async firstFederatedSignIns(appId: string, since: string): Promise<FederatedSignIns> {
+    if (Number.isNaN(Date.parse(since))) return { available: false, reason: "the migration's start time is not a timestamp" };
+    const url = signInLogQuery(appId, since);
+    try {
+      const signIns = await this.listAll("federatedSignIns", "/beta/auditLogs/signIns", signInSchema, () => this.client.api(url).version("beta").get());
+      return firstPerCredential(signIns, appId);
+    } catch (error) {
+      // No AuditLog.Read.All or no P1/P2 (403), or any other failure: unknown, said so — never "no sign-in yet".
+      if (error instanceof GraphError) return { available: false, reason: `the sign-in log is unavailable: Graph answered ${error.status} ${error.code}` };
+      return { available: false, reason: `the sign-in log could not be read (${error instanceof Error ? error.name : "error"})` };
+    }
+  }
+}
+
+/**
+ * The sign-in log's service-principal sign-ins of one app since a moment (beta `GET /auditLogs/signIns`; v1.0's
+ * signIn has neither `clientCredentialType` nor `federatedCredentialId`). Without the signInEventTypes filter the
+ * log lists only interactive user sign-ins. Oldest first, every page read.
+ */
+function signInLogQuery(appId: string, since: string): string {
+  const from = new Date(Math.floor(Date.parse(since) / 1_000) * 1_000).toISOString().replace(".000Z", "Z");
+  const filter = `appId eq '${appId.replaceAll("'", "''")}' and signInEventTypes/any(t: t eq 'servicePrincipal') and createdDateTime ge ${from}`;
+  return `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$orderby=${encodeURIComponent("createdDateTime asc")}&$top=1000`;
 }
 
 export function createGraphDirectory(settings: GraphDirectorySettings): GraphDirectory {

@@ -61,5 +61,17 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 /** The sign-in activity answer: a collection (list), or one object (the get call's documented "by keyId" example). */
 export const credentialSignInActivityAnswerSchema = z.union([pageSchema(credentialSignInActivitySchema), credentialSignInActivitySchema]);
+/**
+ * Beta signIn, the fields that tell how a service principal proved itself (api-reference/beta/resources/signin.md):
+ * `clientCredentialType` federatedIdentityCredential with the `federatedCredentialId` used; `status.errorCode` 0 is a success.
+ */
+export const signInSchema = z.object({
+  createdDateTime: z.string(),
+  appId: optionalText,
+  clientCredentialType: optionalText,
+  federatedCredentialId: optionalText,
+  status: z.object({ errorCode: z.number().nullable().optional() }).nullable().optional(),
+});
+
 /** A directoryObject of a collection such as an application's owners: only its id is read. */
 export const directoryObjectSchema = z.object({ id: z.string() });

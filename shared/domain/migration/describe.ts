@@ -1,3 +1,4 @@
+import type { FirstOidcSignIns } from "./first-sign-ins.js";
 import type { MigrationBlock, MigrationJournal, MigrationState } from "./journal.js";
 import { pipelineChange } from "./pipeline-change.js";
 
@@ -22,6 +23,11 @@ export interface MigrationStatus {
   retireEarliestAt?: string;
   /** When the current status began; absent while the migration has not started. */
   since?: string;
+  /**
+   * The first OIDC sign-ins (sign-in log, AuditLog.Read.All and Entra ID P1/P2): the sign that pipelines switched.
+   * Set once the app is federated (not on a rolled-back migration); retirement does not depend on it.
+   */
+  firstOidcSignIns?: FirstOidcSignIns;
 }
 
 export function migrationPipelineChange(journal: MigrationJournal): string {

@@ -39,3 +39,4 @@ export { describeMigration, migrationPipelineChange, type MigrationStatus, type 
 export { migrationAlert, migrationSource } from "./alerts.js";
 export { planInjectedAudience, restorableAudience, type InjectedAudiencePlan, type ProjectAudienceRecord } from "./injected-audience.js";
 export { compareToken, readToken, type TokenComparison, type TokenView } from "./token-check.js";
+export { describeFirstSignIns, watchesFirstSignIns, type FederatedSignIns, type FirstOidcSignIns } from "./first-sign-ins.js";

@@ -166,6 +166,23 @@ export const migrationStatusSchema = z.strictObject({
   lastSignInDateTime: timestamp.nullable().optional(),
   retireEarliestAt: timestamp.optional(),
   since: timestamp.optional(),
+  firstOidcSignIns: z
+    .strictObject({
+      available: z.boolean().describe("false: the sign-in log could not be read (no AuditLog.Read.All, no Entra ID P1/P2, …): unknown, never none."),
+      reason: z.string().optional(),
+      signIns: z
+        .array(
+          z.strictObject({
+            federatedCredentialId: z.string(),
+            name: z.string().optional().describe("The federated credential's name (watchdog-<credential>-<hash>)."),
+            subject: z.string().optional().describe("The CircleCI subject it federates."),
+            at: timestamp,
+          }),
+        )
+        .describe("The first successful sign-in with each federated credential, oldest first; empty: none yet."),
+    })
+    .optional()
+    .describe("The first OIDC sign-ins of the app (the sign-in log's service-principal sign-ins with clientCredentialType federatedIdentityCredential): the sign that pipelines switched. Retirement does not depend on it."),
 });
 
 const projectCoverageSchema = z.strictObject({
