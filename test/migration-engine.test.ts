@@ -233,7 +233,7 @@ describe("Entra's rules", () => {
     expect(refused.blocked?.kind).toBe("fic-limit");
     expect(refused.blocked?.reason).toContain("needs 6 federated credentials (2 projects × 3 users");
     expect(refused.blocked?.reason).toContain("already holds 15 federated credentials the watchdog does not manage: 21 > 20");
-    for (const way of ["fewer oidc.userIds", "bot user", "split the projects across app registrations", "action: rotate"]) expect(refused.blocked?.reason).toContain(way);
+    for (const way of ["fewer oidc.userIds", "bot user", "split the projects across app registrations", "OIDC broker", "one federated credential per role", "action: rotate"]) expect(refused.blocked?.reason).toContain(way);
     expect(sandbox.fics(kase)).toHaveLength(15);
     expect(sandbox.value(kase, "AZURE_CLIENT_ID")).toBeUndefined();
     expect(refused.alerts.map((a) => a.title)).toEqual(["crowded: OIDC migration blocked (fic-limit)"]);

@@ -200,7 +200,9 @@ describe("policy rules: each is enforced with its path and a human message", () 
           }),
         ],
       }),
-      ["credentials[0].oidc: needs 24 federated credentials (projectIds × userIds × refs); Entra allows at most 20 per app"],
+      [
+        'credentials[0].oidc: needs 24 federated credentials (projectIds × userIds × refs); Entra allows at most 20 per app. The OIDC broker needs one per role instead (policy broker.roles, README "OIDC broker"), or let one bot user trigger the deploys',
+      ],
     ],
     ["thresholds positive", policyWith({ alerts: { thresholdsDays: [30, 0] } }), ["alerts.thresholdsDays[1]: must be at least 1"]],
     ["thresholds whole", policyWith({ alerts: { thresholdsDays: [30, 2.5] } }), ["alerts.thresholdsDays[1]: expected a whole number"]],

@@ -24,8 +24,9 @@ export function federationLimitMessage(input: {
     `credential ${input.credential} needs ${count(input.needed, "federated credential")} (${breakdown(input.oidc)}: CircleCI's token subject names ` +
     `the project and the user who triggered the job, and Entra matches subjects exactly), but ${input.appLabel} allows at most ${input.limit}${others}: ` +
     `${input.needed + input.foreign} > ${input.limit}. Nothing was changed. Ways out: list fewer oidc.userIds; let one bot user trigger ` +
-    `the deploys (its user id alone); split the projects across app registrations (one policy credential each); or stay on the ` +
-    `secret with action: rotate.`
+    `the deploys (its user id alone); split the projects across app registrations (one policy credential each); use the OIDC broker, ` +
+    `which needs one federated credential per role instead of one per project × user (policy broker.roles, README "OIDC broker"); ` +
+    `or stay on the secret with action: rotate.`
   );
 }
 

@@ -38,7 +38,8 @@ export const oidcSchema = z
     if (subjects > maxFederatedCredentialsPerApp) {
       ctx.addIssue({
         code: "custom",
-        message: `needs ${subjects} federated credentials (projectIds × userIds${oidc.branches ? " × refs" : ""}); Entra allows at most ${maxFederatedCredentialsPerApp} per app`,
+        message: `needs ${subjects} federated credentials (projectIds × userIds${oidc.branches ? " × refs" : ""}); Entra allows at most ${maxFederatedCredentialsPerApp} per app. ` +
+          `The OIDC broker needs one per role instead (policy broker.roles, README "OIDC broker"), or let one bot user trigger the deploys`,
       });
     }
   });
