@@ -1,7 +1,7 @@
 import type { LoggedRequest } from "../sandbox/core/request-log.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import type { GeneratedWorld } from "../sandbox/world/generate.js";
-import { apiNames, benchConditions, type ApiName } from "./conditions.js";
+import { apiNames, benchConditions, type ApiName, type WorldLimits } from "./conditions.js";
 
 export interface ApiTraffic {
   requests: number;
@@ -17,8 +17,8 @@ export type Traffic = Record<ApiName, ApiTraffic>;
 
 export interface BenchSandbox {
   sandbox: Sandbox;
-  /** Fresh fault knobs (a full token bucket) and an empty request log, so that each run starts alike. */
-  reset(): void;
+  /** Fresh fault knobs (a full token bucket, or no limit) and an empty request log, so that each run starts alike. */
+  reset(limits: WorldLimits): void;
   /** What each API answered since the last reset. */
   traffic(): Traffic;
   close(): Promise<void>;
@@ -48,14 +48,15 @@ export async function startBenchSandbox(generated: GeneratedWorld, now: Date): P
     graphPageSize: pageSize.graph,
     vaultPageSize: pageSize.keyVault,
   });
-  const reset = () => {
-    sandbox.circleci.faults.set("*", { latencyMs, rateLimitPerSecond: ratePerSecond.circleci, retryAfterSeconds });
-    sandbox.directory.graph.faults.set("*", { latencyMs, rateLimitPerSecond: ratePerSecond.graph, retryAfterSeconds });
+  const reset = (limits: WorldLimits) => {
+    const limited = limits === "limited";
+    sandbox.circleci.faults.set("*", { latencyMs, ...(limited ? { rateLimitPerSecond: ratePerSecond.circleci, retryAfterSeconds } : {}) });
+    sandbox.directory.graph.faults.set("*", { latencyMs, ...(limited ? { rateLimitPerSecond: ratePerSecond.graph, retryAfterSeconds } : {}) });
     sandbox.directory.entra.faults.set("*", { latencyMs });
     sandbox.keyVault.faults.set("*", { latencyMs });
     sandbox.log.clear();
   };
-  reset();
+  reset("limited");
   return {
     sandbox,
     reset,

@@ -1,5 +1,7 @@
 /**
- * The conditions every benchmark run meets: the emulators' latency and rate limits, and the page sizes.
+ * The conditions every benchmark run meets: the emulators' latency and rate limits, and the page sizes. One run per
+ * size also meets the same world without rate limits ("unlimited"): a generous server, where only latency,
+ * concurrency and the client's own CPU bound the inventory.
  * CircleCI chooses its page size server-side and does not publish it; 20 is what its listings are seen
  * to return. Graph is asked for $top=999 (its maximum) and Key Vault hands out at most 25 a page.
  */
@@ -10,6 +12,9 @@ export const benchConditions = {
   retryAfterSeconds: 1,
   pageSize: { circleci: 20, graph: 999, keyVault: 25 },
 } as const;
+
+/** "limited": CircleCI and Graph answer 429 beyond their rates; "unlimited": no rate limit anywhere. */
+export type WorldLimits = "limited" | "unlimited";
 
 export type ApiName = "circleci" | "graph" | "keyvault" | "entra";
 

@@ -22,6 +22,8 @@ export interface InventoryOutcome {
   found: Found;
   /** Sources that could not be read; empty when the inventory is complete. */
   errors: string[];
+  /** From the start until the last CircleCI read was answered: the CircleCI part alone (Graph and Key Vault run beside it). */
+  circleciMs: number;
 }
 
 export function expectedFound(shape: WorldShape): Found {
@@ -55,9 +57,18 @@ export function benchPolicy(yaml: string): Policy {
  * composition root (DefaultAzureCredential on the managed identity endpoint), then takeInventory.
  */
 export async function projectInventory(env: Record<string, string | undefined>, policy: Policy, now: Date): Promise<InventoryOutcome> {
+  const started = performance.now();
   const adapters = buildAdapters(readSettings(env), { vault: true }, "cli");
-  const snapshot = await takeInventory(adapters, policy, { now });
+  // The last context or project read reports its progress when CircleCI's part is over.
+  let circleciDoneAt = started;
+  const snapshot = await takeInventory(adapters, policy, {
+    now,
+    onProgress: (progress) => {
+      if (progress.phase === "contexts" || progress.phase === "projects") circleciDoneAt = performance.now();
+    },
+  });
   return {
+    circleciMs: circleciDoneAt - started,
     found: count(snapshot.circleci.variables, snapshot.entra.apps, snapshot.keyVault?.secrets ?? []),
     errors: snapshot.errors.map((e) => `${e.source} ${e.where}: ${e.message}`),
   };
@@ -69,6 +80,8 @@ export async function projectInventory(env: Record<string, string | undefined>, 
  * flight with retries off, so the two differ only in concurrency, pacing and retries. A 429 ends it.
  */
 export async function sequentialBaseline(env: Record<string, string | undefined>, policy: Policy): Promise<InventoryOutcome> {
+  const started = performance.now();
+  let circleciMs = 0;
   const settings = readSettings(env);
   const credential = new DefaultAzureCredential();
   const ci = createCircleCiStore({ apiUrl: settings.circleci.apiUrl, token: settings.circleci.token ?? "", orgId: settings.circleci.orgId ?? "", retries: 0, maxConcurrency: 1 });
@@ -85,10 +98,11 @@ export async function sequentialBaseline(env: Record<string, string | undefined>
     const projects = new Set(policy.inventory.projects);
     for (const credential of policy.credentials) if ("project" in credential.circleci) projects.add(credential.circleci.project);
     for (const slug of [...projects].sort()) variables.push(...(await ci.listProjectVariables(slug)));
+    circleciMs = performance.now() - started;
     apps = await directory.listApplications();
     secrets = await vault.listSecrets();
-    return { found: count(variables, apps, secrets), errors: [] };
+    return { found: count(variables, apps, secrets), errors: [], circleciMs };
   } catch (error) {
-    return { found: count(variables, apps, secrets), errors: [error instanceof Error ? error.message : String(error)] };
+    return { found: count(variables, apps, secrets), errors: [error instanceof Error ? error.message : String(error)], circleciMs };
   }
 }

@@ -1,5 +1,5 @@
 import type { WorldShape } from "../sandbox/world/generate.js";
-import { benchConditions, type ApiName } from "./conditions.js";
+import { benchConditions, type ApiName, type WorldLimits } from "./conditions.js";
 
 export interface ApiMinimum {
   /** Pages of every listing: requests no client can do without. */
@@ -19,13 +19,15 @@ const pagesOf = (items: number, size: number) => Math.max(1, Math.ceil(items / s
 
 /**
  * The fewest requests an inventory of `shape` can make, and the least time they can take: per API,
- * max(requests × latency / concurrency, requests / rate limit). Graph and Key Vault page through
+ * max(requests × latency / concurrency, requests / rate limit) — without rate limits ("unlimited"), the first
+ * term alone, at the most CircleCI requests the client allows in flight. Graph and Key Vault page through
  * @odata.nextLink / nextLink, which no client can fetch ahead, so their concurrency is 1; both wait for
  * a token first (and Key Vault's SDK for its challenge). The APIs are read side by side: the inventory's
  * bound is the largest of theirs.
  */
-export function minimums(shape: WorldShape, circleConcurrency: number): Minimums {
-  const { latencyMs, ratePerSecond, pageSize } = benchConditions;
+export function minimums(shape: WorldShape, circleConcurrency: number, limits: WorldLimits = "limited"): Minimums {
+  const { latencyMs, pageSize } = benchConditions;
+  const ratePerSecond = limits === "limited" ? benchConditions.ratePerSecond : { circleci: Number.POSITIVE_INFINITY, graph: Number.POSITIVE_INFINITY };
   const circlePages =
     pagesOf(shape.contexts, pageSize.circleci) +
     shape.contexts * pagesOf(shape.variablesPerContext, pageSize.circleci) +
@@ -40,7 +42,10 @@ export function minimums(shape: WorldShape, circleConcurrency: number): Minimums
     pages: circlePages,
     auth: 0,
     boundMs: Math.max(byConcurrency, byRate),
-    formula: `max(${circlePages} × ${latencyMs} ms / ${circleConcurrency}, ${circlePages} / ${ratePerSecond.circleci} per s)`,
+    formula:
+      limits === "limited"
+        ? `max(${circlePages} × ${latencyMs} ms / ${circleConcurrency}, ${circlePages} / ${ratePerSecond.circleci} per s)`
+        : `${circlePages} × ${latencyMs} ms / ${circleConcurrency} (no rate limit)`,
   };
   const graph: ApiMinimum = {
     pages: graphPages,
@@ -52,7 +57,8 @@ export function minimums(shape: WorldShape, circleConcurrency: number): Minimums
     pages: vaultPages,
     auth: 1,
     boundMs: (vaultPages + 1) * latencyMs,
-    formula: `(challenge + ${vaultPages} pages) one after another × ${latencyMs} ms`,
+    // A chain: each page's nextLink comes with the page before it, so no concurrency shortens it.
+    formula: `(challenge + ${vaultPages} pages) one after another × ${latencyMs} ms: a chain no concurrency shortens`,
   };
   const entra: ApiMinimum = { pages: 0, auth: 2, boundMs: latencyMs, formula: `2 tokens side by side × ${latencyMs} ms` };
   const overallBoundMs = Math.max(circleci.boundMs, graph.boundMs + entra.boundMs, keyvault.boundMs + entra.boundMs);

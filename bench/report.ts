@@ -11,17 +11,19 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 const padEnd = (text: string, width: number) => text.padEnd(width);
 
-export function describeConditions(circleConcurrency: number): string[] {
+export function describeConditions(circleConcurrency: SizeResult["circleConcurrency"]): string[] {
   const { latencyMs, ratePerSecond, retryAfterSeconds, pageSize } = benchConditions;
   return [
     `Conditions: every emulator answers after ${latencyMs} ms; CircleCI allows ${ratePerSecond.circleci} requests/s and Graph ${ratePerSecond.graph}/s`,
     `  (token bucket holding one second's worth; beyond it 429 with Retry-After: ${retryAfterSeconds}). Pages: CircleCI ${pageSize.circleci} items (CircleCI`,
     `  chooses and does not publish its page size; ${pageSize.circleci} assumed), Graph $top=${pageSize.graph}, Key Vault ${pageSize.keyVault}.`,
-    `Inventory: the project's own (settings from the sandbox env -> shared/app buildAdapters -> takeInventory), CircleCI at most`,
-    `  ${circleConcurrency} requests in flight, paced by the adaptive limiter. Baseline: the same listings one request at a time, no retry,`,
-    `  through the same adapters. Each size runs in a fresh process, its emulators in another (CPU and RSS below are the`,
-    `  watchdog's alone): first the inventory as a newly started worker runs it (tokens, module set-up and JIT included),`,
-    `  then the baseline (the managed identity's tokens are cached by then), then the inventory once more, warm.`,
+    `Inventory: the project's own (settings from the sandbox env -> shared/app buildAdapters -> takeInventory), CircleCI`,
+    `  ${circleConcurrency.initial} requests in flight at first, one more per round of answers up to ${circleConcurrency.max} while CircleCI never`,
+    `  answers 429 (back to ${circleConcurrency.initial} at the first), paced by the adaptive limiter. Baseline: the same listings one request`,
+    `  at a time, no retry, through the same adapters. Each size runs in a fresh process, its emulators in another (CPU and RSS`,
+    `  below are the watchdog's alone): first the inventory as a newly started worker runs it (tokens, module set-up and JIT`,
+    `  included), then the baseline (the managed identity's tokens are cached by then), then the inventory once more, warm,`,
+    `  then once more in the same world without any rate limit ("no limit"; bounds by latency and concurrency alone).`,
   ];
 }
 
@@ -41,11 +43,11 @@ function describeFound(found: Found, expected: Found): string {
   return all ? `everything found: ${text}` : `INCOMPLETE: ${text} of ${expected.contextVariables}/${expected.projectVariables}/${expected.apps}/${expected.passwords}/${expected.vaultSecrets}`;
 }
 
-function describeRun(label: string, run: RunResult, size: SizeResult): string[] {
+function describeRun(label: string, run: RunResult, size: SizeResult, boundMs = size.minimums.overallBoundMs): string[] {
   const requests = requestsOf(run);
   const errors = run.outcome.errors;
   return [
-    `  ${padEnd(label, 10)} ${s(run.wallMs)} wall (${(run.wallMs / size.minimums.overallBoundMs).toFixed(2)} × lower bound), ` +
+    `  ${padEnd(label, 10)} ${s(run.wallMs)} wall (${(run.wallMs / boundMs).toFixed(2)} × lower bound), CircleCI part ${s(run.outcome.circleciMs)}, ` +
       `${requests} requests, ${throttledOf(run)} × 429, ${repeatedOf(run)} repeated, ${s(run.cpuMs)} CPU, RSS peak ${(run.peakRssBytes / MB).toFixed(0)} MB sampled, ${(run.processPeakRssBytes / MB).toFixed(0)} MB process`,
     `  ${padEnd("", 10)} ${describeFound(run.outcome.found, size.expected)}${errors.length ? `; FAILED: ${errors.join("; ")}` : ""}`,
   ];
@@ -63,8 +65,12 @@ export function describeSize(size: SizeResult): string[] {
   lines.push(...describeRun("inventory", run, size));
   if (size.baseline) lines.push(...describeRun("baseline", size.baseline, size));
   lines.push(...describeRun("warm", size.warmInventory, size));
+  const free = size.unlimitedMinimums;
+  lines.push(...describeRun("no limit", size.unlimited, size, free.overallBoundMs));
+  lines.push(`  ${padEnd("", 10)} bounds without a limit: CircleCI ${s(free.circleci.boundMs)} = ${free.circleci.formula}; Key Vault ${s(free.keyvault.boundMs)} = ${free.keyvault.formula}`);
   if (size.baseline) {
     lines.push(`  ${padEnd("speed-up", 10)} ${(size.baseline.wallMs / run.wallMs).toFixed(2)}× over the baseline; warm: CPU ${(size.warmInventory.cpuMs / requestsOf(size.warmInventory)).toFixed(2)} ms and wall ${(size.warmInventory.wallMs / requestsOf(size.warmInventory)).toFixed(1)} ms per request`);
+    lines.push(`  ${padEnd("", 10)} no limit: the CircleCI part ${(size.baseline.outcome.circleciMs / size.unlimited.outcome.circleciMs).toFixed(2)}× the baseline's, the whole inventory ${(size.baseline.wallMs / size.unlimited.wallMs).toFixed(2)}×`);
   }
   lines.push(...describeStoredReads(size.storedReads));
   return lines;

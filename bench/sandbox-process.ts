@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { generateWorld, worldShapes, type WorldSize } from "../sandbox/world/generate.js";
 import { startBenchSandbox, type Traffic } from "./bench-sandbox.js";
+import type { WorldLimits } from "./conditions.js";
 
 /** Given to the process that serves the emulators of one benchmark world. */
 export const serveSandboxFlag = "--serve-sandbox";
 
-type Command = { kind: "reset" } | { kind: "traffic" } | { kind: "close" };
+type Command = { kind: "reset"; limits: WorldLimits } | { kind: "traffic" } | { kind: "close" };
 type Reply = { kind: "started"; env: Record<string, string>; policyYaml: string } | { kind: "reset" } | { kind: "traffic"; traffic: Traffic };
 
 export interface SandboxProcess {
@@ -13,8 +14,8 @@ export interface SandboxProcess {
   env: Record<string, string>;
   /** The generated world's policy. */
   policyYaml: string;
-  /** Full rate-limit buckets and an empty request log. */
-  reset(): Promise<void>;
+  /** Full rate-limit buckets (or none: "unlimited") and an empty request log. */
+  reset(limits: WorldLimits): Promise<void>;
   /** What each API answered since the last reset. */
   traffic(): Promise<Traffic>;
   close(): Promise<void>;
@@ -31,7 +32,7 @@ export async function serveSandbox(size: WorldSize, now: Date): Promise<void> {
   const reply = (message: Reply) => process.send?.(message);
   process.on("message", (command: Command) => {
     if (command.kind === "reset") {
-      bench.reset();
+      bench.reset(command.limits);
       reply({ kind: "reset" });
     } else if (command.kind === "traffic") {
       reply({ kind: "traffic", traffic: bench.traffic() });
@@ -69,8 +70,8 @@ export async function startSandboxProcess(size: WorldSize, now: Date): Promise<S
   return {
     env: started.env,
     policyYaml: started.policyYaml,
-    reset: async () => {
-      await ask({ kind: "reset" }, "reset");
+    reset: async (limits) => {
+      await ask({ kind: "reset", limits }, "reset");
     },
     traffic: async () => (await ask({ kind: "traffic" }, "traffic")).traffic,
     close: async () => {

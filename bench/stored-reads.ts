@@ -35,7 +35,7 @@ export async function benchStoredReads(sandbox: SandboxProcess, env: Record<stri
   const settings = { ...env, WATCHDOG_POLICY: policyPath, WATCHDOG_STATE_DIR: join(stateDir, "state"), WATCHDOG_REFRESH_MIN_INTERVAL_SECONDS: "0" };
   const served: ReadServed[] = [];
   const serve = async (label: string, answer: () => Promise<unknown>) => {
-    await sandbox.reset();
+    await sandbox.reset("limited");
     const { value: text, wallMs, cpuMs } = await measure(async () => JSON.stringify(await answer()));
     const traffic = await sandbox.traffic();
     served.push({ label, wallMs, cpuMs, requests: apiNames.reduce((n, api) => n + traffic[api].requests, 0), bytes: Buffer.byteLength(text) });

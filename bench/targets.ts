@@ -18,7 +18,7 @@ export const throttledOf = (run: RunResult) => apiNames.reduce((n, api) => n + r
 export const repeatedOf = (run: RunResult) => apiNames.reduce((n, api) => n + run.traffic[api].repeated, 0);
 export const minimumOf = (size: SizeResult) => apiNames.reduce((n, api) => n + minimumTotal(size.minimums[api]), 0);
 
-/** The targets of issue 6, judged on the large world (and, for cost, small against large). */
+/** The targets of issues 6 and 13, judged on the large world (and, for cost, small against large). */
 export function judge(sizes: SizeResult[], coldStart: ColdStart | undefined): Target[] {
   const targets: Target[] = [];
   const large = sizes.find((s) => s.size === "large");
@@ -28,30 +28,31 @@ export function judge(sizes: SizeResult[], coldStart: ColdStart | undefined): Ta
     const requests = requestsOf(run);
     const minimum = minimumOf(large);
     const bound = large.minimums.overallBoundMs;
-    if (large.baseline) {
-      const speedup = large.baseline.wallMs / run.wallMs;
-      const atBound = large.baseline.wallMs / bound;
-      const { latencyMs, ratePerSecond } = benchConditions;
-      targets.push({
-        name: "≥ 10× faster than the sequential baseline",
-        pass: speedup >= 10,
-        detail:
-          `${speedup.toFixed(2)}× (${seconds(large.baseline.wallMs)} / ${seconds(run.wallMs)}). Out of reach here for any client: one request ` +
-          `at a time already makes ${(1000 / latencyMs).toFixed(0)}/s, half of CircleCI's ${ratePerSecond.circleci}/s, so its ` +
-          `${large.minimums.circleci.pages} pages take at least ${seconds(bound)} and a client at that bound is ${atBound.toFixed(2)}× faster ` +
-          `(the emulator's one-second burst lets a client end slightly under it)`,
-      });
-    }
     targets.push({
       name: "requests ≤ 1.05 × the minimum",
       pass: requests <= 1.05 * minimum,
       detail: `${requests} / ${minimum} = ${(requests / minimum).toFixed(3)} (minimum: every page, a token per resource, Key Vault's challenge)`,
     });
+    const limitedSpeedup = large.baseline ? `; ${(large.baseline.wallMs / run.wallMs).toFixed(2)}× the sequential baseline, which at one request per ${benchConditions.latencyMs} ms already makes half of CircleCI's ${benchConditions.ratePerSecond.circleci}/s` : "";
     targets.push({
-      name: "wall time ≤ 1.25 × the lower bound",
-      pass: run.wallMs <= 1.25 * bound,
-      detail: `${seconds(run.wallMs)} / ${seconds(bound)} = ${(run.wallMs / bound).toFixed(3)}`,
+      name: `wall time ≤ 1.1 × the lower bound (CircleCI ${benchConditions.ratePerSecond.circleci}/s)`,
+      pass: run.wallMs <= 1.1 * bound,
+      detail: `${seconds(run.wallMs)} / ${seconds(bound)} = ${(run.wallMs / bound).toFixed(3)}${limitedSpeedup}`,
     });
+    if (large.baseline) {
+      const free = large.unlimited;
+      const speedup = large.baseline.outcome.circleciMs / free.outcome.circleciMs;
+      const freeBound = large.unlimitedMinimums;
+      const vault = large.unlimitedMinimums.keyvault;
+      targets.push({
+        name: "no rate limit: the CircleCI part ≥ 10× the sequential baseline's",
+        pass: speedup >= 10 && free.outcome.errors.length === 0,
+        detail:
+          `${speedup.toFixed(2)}× (${seconds(large.baseline.outcome.circleciMs)} / ${seconds(free.outcome.circleciMs)}; its bound ${seconds(freeBound.circleci.boundMs)} = ` +
+          `${freeBound.circleci.formula}). The whole inventory took ${seconds(free.wallMs)} against its bound ${seconds(freeBound.overallBoundMs)}: ` +
+          `the Key Vault list is a chain of ${vault.pages} pages (${seconds(vault.boundMs)} with its challenge) that no concurrency shortens`,
+      });
+    }
     const throttled = throttledOf(run);
     targets.push({
       name: "429s ≤ 2% of requests",
@@ -60,8 +61,10 @@ export function judge(sizes: SizeResult[], coldStart: ColdStart | undefined): Ta
     });
     targets.push({
       name: "peak RSS ≤ 200 MB",
-      pass: run.processPeakRssBytes <= 200 * MB,
-      detail: `${(run.processPeakRssBytes / MB).toFixed(0)} MB, the kernel's peak for the watchdog's process over its first inventory (the emulators run in another)`,
+      pass: Math.max(run.processPeakRssBytes, large.unlimited.processPeakRssBytes) <= 200 * MB,
+      detail:
+        `${(run.processPeakRssBytes / MB).toFixed(0)} MB over its first inventory, ${(large.unlimited.processPeakRssBytes / MB).toFixed(0)} MB after every run including the one without ` +
+        `rate limits (the kernel's peak for the watchdog's process; the emulators run in another)`,
     });
     if (small) {
       const [from, to] = [small.warmInventory, large.warmInventory];

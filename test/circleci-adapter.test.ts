@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
-import { Emulator } from "../sandbox/core/emulator.js";
+import { Emulator, type EmulatorReply } from "../sandbox/core/emulator.js";
 import { CircleCiEmulator, sampleCircleWorld } from "../sandbox/circleci/index.js";
 import { CircleCiError, createCircleCiStore, type CircleCiStoreSettings } from "../shared/adapters/circleci/index.js";
 import { SecretValue } from "../shared/domain/secret-value.js";
@@ -177,10 +177,16 @@ describe("CircleCI adapter against a misbehaving server", () => {
   let server: Emulator;
   let inFlight = 0;
   let maxInFlight = 0;
+  /** The next PUT is answered 429 (Retry-After: 0) before anything is done. */
+  let throttleNext = false;
+  /** How long a PUT is held: long enough that requests let through together are seen together, even on a loaded machine. */
+  let holdMs = 25;
 
   beforeEach(async () => {
+    holdMs = 25;
     inFlight = 0;
     maxInFlight = 0;
+    throttleNext = false;
     server = new Emulator({
       name: "odd-circleci",
       errorShape: (status, message) => ({ status, json: { message } }),
@@ -205,10 +211,14 @@ describe("CircleCI adapter against a misbehaving server", () => {
           name: "context.envvar.put",
           method: "PUT",
           pattern: "/api/v2/context/:id/environment-variable/:name",
-          handler: async () => {
+          handler: async (): Promise<EmulatorReply> => {
+            if (throttleNext) {
+              throttleNext = false;
+              return { status: 429, headers: { "retry-after": "0" }, json: { message: "Rate limit exceeded" } };
+            }
             inFlight += 1;
             maxInFlight = Math.max(maxInFlight, inFlight);
-            await new Promise((resolve) => setTimeout(resolve, 25));
+            await new Promise((resolve) => setTimeout(resolve, holdMs));
             inFlight -= 1;
             return { status: 200, json: { message: "ok" } };
           },
@@ -243,5 +253,23 @@ describe("CircleCI adapter against a misbehaving server", () => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => ci.setContextVariable("c1", `V${i}`, new SecretValue("x"))));
     expect(server.log.count()).toBe(12);
     expect(maxInFlight).toBe(3);
+  });
+
+  it("allows more in flight while the server never pushes back, up to maxConcurrency, and falls back at the first 429", async () => {
+    holdMs = 150;
+    const ci = oddStore({ initialConcurrency: 2, maxConcurrency: 6 });
+    const putMany = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => ci.setContextVariable("c1", `V${i}`, new SecretValue("x"))));
+    await putMany(40);
+    expect(maxInFlight).toBeGreaterThan(2);
+    expect(maxInFlight).toBeLessThanOrEqual(6);
+
+    throttleNext = true;
+    await putMany(1);
+    expect(throttleNext).toBe(false);
+    maxInFlight = 0;
+    await putMany(40);
+    // Back to the initial two for good: the server has a limit, and the pace takes over from here.
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(server.log.count()).toBe(82);
   });
 });

@@ -102,6 +102,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // default: WATCHDOG_PROPAGATION_CONFIRMATIONS (3)
       // default: WATCHDOG_PROPAGATION_SPACING_SECONDS (15)
       // default: WATCHDOG_PROPAGATION_READ_LAG_SECONDS (15)
+      // default: WATCHDOG_CIRCLECI_MAX_CONCURRENCY (32: CircleCI requests in flight grow from 8 to this while CircleCI never answers 429)
       // default: WATCHDOG_IDENTITY_PRINCIPAL_ID (CLI only: the object id watchdog grant-ownership makes an owner; azd outputs it)
       // default: CIRCLECI_OIDC_URL (https://oidc.circleci.com: where CircleCI's OIDC keys are read)
       // default: BROKER_KEY_ACTIVATION_SECONDS (86400: a new key version is published a day before it signs)

@@ -33,7 +33,12 @@ function requireSharedStorage(settings: Settings): void {
 export function buildAdapters(settings: Settings, needs: { vault: boolean }, host: WatchdogHost, credential: TokenCredential = new DefaultAzureCredential()): Adapters {
   requireSettingsFor(settings, needs);
   if (host === "functions") requireSharedStorage(settings);
-  const ci = createCircleCiStore({ apiUrl: settings.circleci.apiUrl, token: settings.circleci.token!, orgId: settings.circleci.orgId! });
+  const ci = createCircleCiStore({
+    apiUrl: settings.circleci.apiUrl,
+    token: settings.circleci.token!,
+    orgId: settings.circleci.orgId!,
+    ...(settings.circleci.maxConcurrency !== undefined ? { maxConcurrency: settings.circleci.maxConcurrency } : {}),
+  });
   const directory = createGraphDirectory({ graphUrl: settings.graphUrl, credential });
   const vault = settings.keyVaultUrl ? createKeyVault({ vaultUrl: settings.keyVaultUrl, credential }) : undefined;
   const tester = createEntraSecretTester({ authorityHost: settings.authorityHost });

@@ -5,7 +5,8 @@ import { z } from "zod";
 
 /** Settings of contract §1, read from the environment (Function App settings, local.settings.json, the shell). */
 export interface Settings {
-  circleci: { token?: string; orgId?: string; apiUrl: string };
+  /** `maxConcurrency`: WATCHDOG_CIRCLECI_MAX_CONCURRENCY, the cap CircleCI requests in flight may grow to (the adapter's default when unset). */
+  circleci: { token?: string; orgId?: string; apiUrl: string; maxConcurrency?: number };
   tenantId?: string;
   graphUrl: string;
   keyVaultUrl?: string;
@@ -102,6 +103,7 @@ const envSchema = z.object({
   BROKER_KEY_OVERLAP_SECONDS: optional(keySeconds),
   BROKER_RATE_LIMIT_PER_MINUTE: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(100_000, "expected at most 100000")),
   BROKER_REFUSAL_ALERT_THRESHOLD: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more")),
+  WATCHDOG_CIRCLECI_MAX_CONCURRENCY: optional(z.coerce.number().int("expected a whole number").min(1, "expected 1 or more").max(256, "expected at most 256")),
 });
 
 /** Every setting the app reads by name (infra/modules/function-app.bicep must set each or say it keeps the default). */
@@ -127,7 +129,12 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     throw new SettingsError([error instanceof Error ? error.message : String(error)]);
   }
   return {
-    circleci: { token: e.CIRCLECI_TOKEN, orgId: e.CIRCLECI_ORG_ID, apiUrl: e.CIRCLECI_API_URL ?? "https://circleci.com/api/v2" },
+    circleci: {
+      token: e.CIRCLECI_TOKEN,
+      orgId: e.CIRCLECI_ORG_ID,
+      apiUrl: e.CIRCLECI_API_URL ?? "https://circleci.com/api/v2",
+      ...(e.WATCHDOG_CIRCLECI_MAX_CONCURRENCY !== undefined ? { maxConcurrency: e.WATCHDOG_CIRCLECI_MAX_CONCURRENCY } : {}),
+    },
     tenantId: e.AZURE_TENANT_ID,
     graphUrl: e.GRAPH_API_URL ?? "https://graph.microsoft.com",
     keyVaultUrl: e.KEY_VAULT_URL,

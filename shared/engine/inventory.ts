@@ -21,7 +21,7 @@ export type InventoryProgress =
 
 export interface InventoryOptions {
   now: Date;
-  /** Context and project reads in flight at once (the adapters also bound their own requests). */
+  /** Context and project reads started at once (default 64; the adapters bound their own requests in flight). */
   concurrency?: number;
   onProgress?: (progress: InventoryProgress) => void;
 }
@@ -84,7 +84,10 @@ async function projectsToRead(policy: Policy, ci: CiSecretStore, errors: SourceE
  */
 export async function takeInventory(sources: InventorySources, policy: Policy, options: InventoryOptions): Promise<Snapshot> {
   const errors: SourceError[] = [];
-  const limit = pLimit(options.concurrency ?? 8);
+  // Scopes (a context: its variables and restrictions; a project: its variables) read at once. The adapters bound
+  // and pace each API's requests in flight (CircleCI's grow while it never pushes back): this pool only keeps
+  // enough scopes started to feed them, never the thousands of an organization at once.
+  const limit = pLimit(options.concurrency ?? 64);
   const fail = (source: SourceName, where: string) => (error: unknown) => {
     errors.push({ source, where, message: describe(error) });
   };

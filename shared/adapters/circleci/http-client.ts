@@ -40,7 +40,7 @@ export class CircleCiHttp {
   private readonly limiter: AdaptiveLimiter;
 
   constructor(private readonly settings: ResolvedCircleCiSettings) {
-    this.limiter = new AdaptiveLimiter({ maxConcurrency: settings.maxConcurrency, maxPauseMs: settings.maxRetryAfterSeconds * 1000 });
+    this.limiter = new AdaptiveLimiter({ maxConcurrency: settings.maxConcurrency, initialConcurrency: settings.initialConcurrency, maxPauseMs: settings.maxRetryAfterSeconds * 1000 });
     this.client = axios.create({
       timeout: settings.timeoutMs,
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: settings.maxConcurrency }),

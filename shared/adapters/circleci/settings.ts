@@ -20,8 +20,13 @@ export const circleCiStoreSettingsSchema = z.object({
   maxRetryAfterSeconds: z.number().min(0).default(60),
   /** Per attempt: a request without an answer for this long is abandoned and retried. */
   timeoutMs: positiveInt.default(30_000),
-  /** Requests in flight at once, across every call of one store. */
-  maxConcurrency: positiveInt.default(8),
+  /** Requests in flight at first, across every call of one store; also where the first push-back returns it. */
+  initialConcurrency: positiveInt.default(8),
+  /**
+   * Requests in flight at most: while CircleCI never pushes back (no 429, no published budget) the store allows one
+   * more per round of answers up to this (WATCHDOG_CIRCLECI_MAX_CONCURRENCY). At or below initialConcurrency: fixed.
+   */
+  maxConcurrency: positiveInt.default(32),
   /** Randomize backoff (x1–x2) so that parallel callers do not retry in step. */
   jitter: z.boolean().default(true),
 });

@@ -2,8 +2,14 @@ import Bottleneck from "bottleneck";
 import { remainingBudget, requestedWaitMs, type HeaderLookup } from "./rate-limit-headers.js";
 
 export interface AdaptiveLimiterOptions {
-  /** Requests in flight at once, at most. */
+  /** Requests in flight at once, at most: the cap the concurrency may grow to. */
   maxConcurrency: number;
+  /**
+   * Requests in flight at first (default: maxConcurrency, no growth). While the server never pushes back (no 429,
+   * no 503 asking to wait, no published budget), one more is allowed after each round of this many answers, up to
+   * maxConcurrency; the first push-back returns it here for good, and the pace below takes over.
+   */
+  initialConcurrency?: number;
   /** Longest pause honoured from Retry-After and reset headers; longer requests are cut to this. */
   maxPauseMs: number;
 }
@@ -39,7 +45,8 @@ const retryPriority = 3;
 const firstTryPriority = 5;
 
 /**
- * One API's requests: at most `maxConcurrency` in flight, every request paused while the server asked to
+ * One API's requests: at most `initialConcurrency` in flight at first, more (up to `maxConcurrency`) while the server
+ * never pushes back, every request paused while the server asked to
  * wait (Retry-After, reset headers, an exhausted RateLimit-Remaining), and a pace that adapts to 429s.
  * Built on Bottleneck: its `maxConcurrent` bounds requests in flight, its `minTime` paces their starts,
  * a `reservoir` of 0 holds them all during a pause, and priorities put retries ahead of new requests.
@@ -58,11 +65,26 @@ export class AdaptiveLimiter {
   private pausedUntil = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
-  /** Counters for logs and benchmarks. */
-  readonly stats = { requests: 0, throttled: 0, pauses: 0 };
+  /** Requests allowed in flight now; grows from initialConcurrency while the server never pushes back. */
+  private concurrency: number;
+  private readonly baseConcurrency: number;
+  /** Accepted answers since the concurrency last grew. */
+  private acceptedThisRound = 0;
+  /** The server pushed back once (or publishes its limits): the concurrency stays at its base. */
+  private pushedBack = false;
+  /** Counters for logs and benchmarks; `peakConcurrency` is the most requests ever allowed in flight at once. */
+  readonly stats = { requests: 0, throttled: 0, pauses: 0, peakConcurrency: 0 };
 
   constructor(private readonly options: AdaptiveLimiterOptions) {
-    this.bottleneck = new Bottleneck({ maxConcurrent: options.maxConcurrency, minTime: 0 });
+    this.baseConcurrency = Math.min(options.initialConcurrency ?? options.maxConcurrency, options.maxConcurrency);
+    this.concurrency = this.baseConcurrency;
+    this.stats.peakConcurrency = this.concurrency;
+    this.bottleneck = new Bottleneck({ maxConcurrent: this.concurrency, minTime: 0 });
+  }
+
+  /** Requests allowed in flight now. */
+  currentConcurrency(): number {
+    return this.concurrency;
   }
 
   /** The pace in requests per second, or undefined while only the concurrency bound applies. */
@@ -100,18 +122,50 @@ export class AdaptiveLimiter {
     const now = Date.now();
     if (answer.status === 429 || answer.status === 503) {
       const waitMs = requestedWaitMs(answer.headers, now);
-      if (waitMs !== undefined) this.pauseFor(waitMs, now);
+      if (waitMs !== undefined) {
+        this.fallBack();
+        this.pauseFor(waitMs, now);
+      }
     }
     if (answer.status === 429) {
       this.stats.throttled += 1;
+      this.fallBack();
       // Answers to requests sent before the last slow-down (and its pause) was over say nothing new.
       if (startedAt >= this.throttleEpochEndsAt) this.slowDown(now);
       return;
     }
     remember(this.recentAccepted, now, historyMs);
     const budget = remainingBudget(answer.headers, now);
+    // A server that publishes its budget is paced by it, never by probing for more.
+    if (budget) this.fallBack();
+    else this.grow();
     // The requests still in flight will use up what is left: wait for the refill instead of earning 429s.
     if (budget && budget.remaining <= this.inFlight) this.pauseFor(budget.resetInMs, now);
+  }
+
+  /**
+   * One more request in flight after each full round of answers while there is more to send: about one more per
+   * round trip (additive, so the first 429 of a limited server meets only a few more requests than the base).
+   */
+  private grow(): void {
+    if (this.pushedBack || this.concurrency >= this.options.maxConcurrency) return;
+    if (++this.acceptedThisRound < this.concurrency || this.bottleneck.queued() === 0) return;
+    this.acceptedThisRound = 0;
+    this.setConcurrency(this.concurrency + 1);
+  }
+
+  /** The server pushed back: the concurrency returns to its base for the life of this limiter. */
+  private fallBack(): void {
+    if (this.pushedBack) return;
+    this.pushedBack = true;
+    this.setConcurrency(this.baseConcurrency);
+  }
+
+  private setConcurrency(value: number): void {
+    if (value === this.concurrency) return;
+    this.concurrency = value;
+    this.stats.peakConcurrency = Math.max(this.stats.peakConcurrency, value);
+    void this.bottleneck.updateSettings({ maxConcurrent: value });
   }
 
   private slowDown(now: number): void {
@@ -120,7 +174,7 @@ export class AdaptiveLimiter {
     this.throttleEpochEndsAt = Math.max(now, this.pausedUntil);
     const sent = countSince(this.recentStarts, now - sentWindowMs);
     // A handful of requests a second is no pace to cut: waiting out the pause is all a 429 asks for then.
-    if (sent < this.options.maxConcurrency) return;
+    if (sent < this.baseConcurrency) return;
     let rate: number;
     if (previous !== undefined && now - previous <= historyMs) {
       rate = (margin * countSince(this.recentAccepted, previous) * 1000) / (now - previous);
