@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
 import { rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
-import { startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { fastTestRetry, instantPropagation, runScenario } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
@@ -74,20 +74,29 @@ describe("Key Vault's asynchronous soft delete under a rotation", () => {
     sandbox.vault.state.softDelete(kase.credential.keyVault.secretName);
     const { store: state } = await store();
     const clock = new TestClock();
-    const outcome = await rotateCredential(sandbox.ports(state, { vaultDeletionWait: deletionWait }), kase.credential, {
-      tenantId: sandbox.tenantId,
-      now: clock.now,
-      actor: "timer",
-      manual: false,
-      snapshotComplete: true,
-      testRetry: fastTestRetry,
-      propagation: instantPropagation,
-    });
+    const cycle = () =>
+      rotateCredential(sandbox.ports(state, { vaultDeletionWait: deletionWait }), kase.credential, {
+        tenantId: sandbox.tenantId,
+        now: clock.now,
+        actor: "timer",
+        manual: false,
+        snapshotComplete: true,
+        testRetry: fastTestRetry,
+        propagation: instantPropagation,
+      });
+    const outcome = await cycle();
     expect(outcome).toMatchObject({ state: "minted", failure: { step: "store" } });
     const message = (outcome as RotationResult).failure!.message;
     expect(message).toContain(`Key Vault secret "${kase.credential.keyVault.secretName}" exists only as a deleted secret`);
     expect(message).toContain("az keyvault secret recover");
     expect(message).toContain("az keyvault secret purge");
+    // The next cycles remove the password that could not be stored and mint no other while the name is held.
+    for (let next = 0; next < 3; next++) {
+      clock.advance(HOUR);
+      expect(await cycle()).toMatchObject({ failure: { step: expect.stringMatching(/^(reconcile|mint)$/) } });
+    }
+    expect(sandbox.mintCalls(kase)).toBe(1);
+    expect(sandbox.passwords(kase).map((p) => p.keyId)).toEqual([kase.oldKeyId]);
     expect(sandbox.vault.state.deleted.has(kase.credential.keyVault.secretName)).toBe(true);
     expect(sandbox.ciValue(kase)).toBe(kase.oldValue);
     expect(purges()).toBe(0);

@@ -1,10 +1,25 @@
 import { recordMinted, rotationDisplayName } from "../../../domain/rotation/index.js";
 import { DAY_MS } from "../../../domain/time.js";
 import type { RotationRun } from "../run.js";
+import { settleDeletedSecretMidRotation } from "./deleted-secret.js";
+import { listVersions } from "./observe.js";
+
+/**
+ * A store of this rotation failed before: if the name has no live version, a deleted secret may hold it (a soft
+ * delete that was still running at start). Settled before minting again, so that a name Key Vault will not take
+ * back costs no password per cycle.
+ */
+async function settleNameAfterFailedStore(run: RotationRun): Promise<void> {
+  const journal = run.journal;
+  const storeFailed = journal.history.some((h) => h.rotationId === journal.rotationId && h.step === "store" && h.outcome === "failed");
+  if (!storeFailed || (await listVersions(run, "mint")).length > 0) return;
+  await settleDeletedSecretMidRotation(run, "mint");
+}
 
 /** Graph addPassword: `endDateTime` = now + validityDays, displayName carrying the credential and rotation id. */
 export async function mintPassword(run: RotationRun): Promise<void> {
   await run.perform("mint", async () => {
+    await settleNameAfterFailedStore(run);
     const journal = run.journal;
     // Whole seconds: Key Vault keeps `exp` in Unix seconds, and the two must name the same instant.
     const end = run.options.now().getTime() + run.credential.rotation.validityDays * DAY_MS;

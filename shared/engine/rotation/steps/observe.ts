@@ -3,7 +3,7 @@ import type { RotationRun } from "../run.js";
 import { readAppConfirmingAbsence } from "./read-app.js";
 
 /** The credential's Key Vault versions, metadata only. */
-export async function listVersions(run: RotationRun, step: "start" | "store" | "reconcile" | "retire"): Promise<ObservedVersion[]> {
+export async function listVersions(run: RotationRun, step: "start" | "mint" | "store" | "reconcile" | "retire"): Promise<ObservedVersion[]> {
   const name = run.credential.keyVault.secretName;
   const versions = await run.read(step, () => run.call("keyvault", () => run.ports.vault.listVersions(name)));
   return versions.map((v) => ({ version: v.version, enabled: v.enabled, tags: v.tags }));

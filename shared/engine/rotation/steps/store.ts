@@ -1,7 +1,7 @@
-import { ownEnabledVersions, recordStored, rotationVaultTags } from "../../../domain/rotation/index.js";
+import { recordStored, rotationVaultTags } from "../../../domain/rotation/index.js";
 import { vaultRefusalOf, type VaultSecretVersion } from "../../../ports/vault.js";
 import { StepFailed, type RotationRun } from "../run.js";
-import { settleDeletedSecret } from "./deleted-secret.js";
+import { settleDeletedSecretMidRotation } from "./deleted-secret.js";
 
 /**
  * setSecret, once more after settling a deleted secret that took the name while this rotation minted: a soft
@@ -14,11 +14,7 @@ async function setSettlingDeletion(run: RotationRun, set: () => Promise<VaultSec
   } catch (error) {
     if (vaultRefusalOf(error) !== "name-held-by-deleted-secret") throw error;
   }
-  const recovered = await settleDeletedSecret(run, "store");
-  // The recovered versions hold old values: disabled at retire, as if start had seen them.
-  const retire = run.journal.retire;
-  const versions = [...new Set([...retire.versions, ...ownEnabledVersions(run.name, recovered).map((v) => v.version)])];
-  await run.save({ ...run.journal, retire: { ...retire, versions } });
+  await settleDeletedSecretMidRotation(run, "store");
   return run.call("keyvault", set);
 }
 
