@@ -10,9 +10,11 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HttpRequest, InvocationContext } from "@azure/functions";
 import { brokerDiscoveryRegistration } from "../functions/http-broker-discovery.js";
 import { brokerKeysRegistration } from "../functions/http-broker-keys.js";
 import { brokerTokenRegistration } from "../functions/http-broker-token.js";
+import { reportHandler } from "../functions/http-report.js";
 import { CircleCiOidcIssuer, startJob } from "../sandbox/circleci-oidc/index.js";
 import { loginWithToken } from "../sandbox/pipeline/oidc-login.js";
 import { startSandbox, type Sandbox, type SandboxJobSpec } from "../sandbox/start.js";
@@ -274,6 +276,21 @@ describe("OIDC broker: refusals name the rule, never the token", () => {
     await exchange(await circleciToken({ userId, vcsRef: "refs/heads/feature/y" }));
     const refused = (await state.listAudit(3)).find((e) => e.event === "broker.refused");
     expect(refused).toMatchObject({ subject: "prod-deployer", details: { project: ids.project, user: userId, branch: "refs/heads/feature/y", role: "prod-deployer", rule: "branches" } });
+  });
+
+  it("the status page (GET /api/report) shows the broker's exchanges with the rule a refusal failed", async () => {
+    const userId = randomUUID();
+    expect((await exchange(await circleciToken())).status).toBe(200);
+    const presented = await circleciToken({ userId, sshRerun: true });
+    await exchange(presented);
+    const page = await reportHandler(new HttpRequest({ method: "GET", url: "https://watchdog.example/api/report" }), new InvocationContext({ functionName: "report" }));
+    expect(page.status).toBe(200);
+    const html = String(page.body);
+    expect(html).toContain("broker.refused");
+    expect(html).toContain(userId);
+    expect(html).toMatch(/rule: <span class="id">sshRerun<\/span>/);
+    expect(html).toContain("broker.issued");
+    for (const part of presented.split(".")) expect(html).not.toContain(part);
   });
 
   it("a replayed CircleCI token gets at most exchangesPerToken (5) broker tokens", async () => {
