@@ -433,7 +433,7 @@ describe("the whole plan", () => {
       "warning - long-lived:circleci:context:staging:SENTRY_AUTH_TOKEN",
       "warning - long-lived:prod-deploy",
     ]);
-    expect(p.summary).toEqual({ credentials: 6, expired: 1, expiring: 3, longLived: 2, notFound: 0, exposed: 0, steps: 2 });
+    expect(p.summary).toEqual({ credentials: 6, expired: 1, expiring: 3, longLived: 2, notFound: 0, exposed: 0, drifted: 0, steps: 2 });
     // Policy credentials first, then what no policy binds, each by name.
     expect(p.credentials.map((c) => c.credential)).toEqual([
       "api-deploy",

@@ -142,6 +142,7 @@ describe("buildPlan properties", () => {
           longLived: count("long-lived"),
           notFound: count("not-found"),
           exposed: count("exposed"),
+          drifted: count("drifted"),
           steps: plan.steps.length,
         });
         expect(plan.credentials.filter((c) => c.bound).map((c) => c.credential)).toEqual(["api", "npm", "prod-deploy", "staging-deploy"]);

@@ -22,7 +22,7 @@ const emptyPlan: Plan = {
   credentials: [],
   findings: [],
   steps: [],
-  summary: { credentials: 0, expired: 0, expiring: 0, longLived: 0, notFound: 0, exposed: 0, steps: 0 },
+  summary: { credentials: 0, expired: 0, expiring: 0, longLived: 0, notFound: 0, exposed: 0, drifted: 0, steps: 0 },
 };
 
 function count(haystack: string, needle: string): number {

@@ -13,6 +13,7 @@ export const alertKinds = [
   "not-found", // a policy binding points at nothing
   "exposed", // a CircleCI context holding secrets that every project (or an SSH rerun) can use
   "permission-missing", // a due rotation or migration not started: the watchdog lacks a permission it needs
+  "drifted", // a rotated credential's CircleCI value was changed outside the watchdog
   "resolved", // a credential that needed attention no longer does
   "rotation-failed",
   "migration",

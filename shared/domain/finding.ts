@@ -54,7 +54,7 @@ export interface WatchedCredential {
   waiver?: WaiverMark;
 }
 
-export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed" | "permission-missing";
+export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed" | "permission-missing" | "drifted";
 
 /**
  * A permission or role a credential's rotation or migration needs and the watchdog's identity lacks (`missing`),
@@ -118,6 +118,8 @@ export interface Finding {
   expiresAt?: string;
   daysLeft?: number;
   ageDays?: number;
+  /** kind "drifted": when CircleCI says the variable changed after the watchdog's push (context variables). */
+  changedAt?: string;
   /** kind "exposed": the context and who can use it. */
   exposure?: ContextExposure;
   /** kind "permission-missing": what the step needs and the watchdog lacks, each with its fix. */
@@ -186,6 +188,8 @@ export interface Plan {
     notFound: number;
     /** Contexts with an `exposed` finding (unrestricted, or open to SSH reruns). */
     exposed: number;
+    /** Rotated credentials whose CircleCI value was changed outside the watchdog. */
+    drifted: number;
     steps: number;
     /** Findings an active waiver accepts (counted in the totals above too). */
     waived?: number;

@@ -8,6 +8,7 @@ import type { WatchdogPorts } from "../ports/index.js";
 import type { WebhookSink } from "../ports/notifier.js";
 import { deliverPending, isFirstCycle, loadLedger, markAnnounced, recordAlerts, type Delivered } from "./alerts/index.js";
 import { takeInventory, type InventoryProgress } from "./inventory.js";
+import { observeCycleDrift } from "./rotation/cycle-drift.js";
 import { act, changedTheWorld } from "./act.js";
 import { isBusy, type PropagationOptions, type RotationOutcome } from "./rotation/index.js";
 import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
@@ -129,11 +130,13 @@ export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "
 }
 
 /**
- * The plan of a snapshot, with the permissions its due steps need checked (blocked findings before acting) and
- * the ownership of every rotated or federated app. The same for a cycle, `watchdog plan` and the report.
+ * The plan of a snapshot, with the drift the engine observed for the rotated credentials (journal + CircleCI), the
+ * permissions its due steps need checked (blocked findings before acting) and the ownership of every rotated or
+ * federated app. The same for a cycle, `watchdog plan` and the report.
  */
 export async function planWithPermissions(snapshot: Snapshot, deps: Pick<CycleDependencies, "adapters" | "policy" | "vaultUrl">, now: Date): Promise<Plan> {
-  const plan = buildPlan(snapshot, deps.policy, now, { vaultConfigured: deps.adapters.vault !== undefined });
+  const drift = await observeCycleDrift(deps.adapters, deps.policy, snapshot);
+  const plan = buildPlan(snapshot, deps.policy, now, { vaultConfigured: deps.adapters.vault !== undefined, drift });
   return withPermissions(deps.adapters, deps.policy, plan, { apps: snapshot.entra.apps, ...(deps.vaultUrl ? { vaultUrl: deps.vaultUrl } : {}) });
 }
 

@@ -1,6 +1,11 @@
 import type { SecretValue } from "../domain/secret-value.js";
 import type { CiContext, CiVariable, ContextRestriction } from "../domain/snapshot.js";
 
+/** What CircleCI answered to a write: the variable's `updated_at` by the server's clock, when it said. */
+export interface CiWriteReceipt {
+  updatedAt?: string;
+}
+
 /** Where pipelines read their secrets: CircleCI contexts and project environment variables. */
 export interface CiSecretStore {
   listContexts(): Promise<CiContext[]>;
@@ -16,11 +21,16 @@ export interface CiSecretStore {
    */
   listOrganizationProjects(): Promise<Array<{ slug: string; deleted: boolean }>>;
   /** Upsert. */
-  setContextVariable(contextId: string, name: string, value: SecretValue): Promise<void>;
+  setContextVariable(contextId: string, name: string, value: SecretValue): Promise<CiWriteReceipt>;
   /** Idempotent: a variable already gone is not an error. */
   deleteContextVariable(contextId: string, name: string): Promise<void>;
   /** Upsert (CircleCI's POST replaces an existing project variable). */
   setProjectVariable(projectSlug: string, name: string, value: SecretValue): Promise<void>;
+  /**
+   * The masked value CircleCI shows for a project variable ("xxxx" + its last four characters), kept in a
+   * SecretValue so it is never printed; null when the variable does not exist.
+   */
+  readProjectVariableMask(projectSlug: string, name: string): Promise<SecretValue | null>;
   /** Idempotent: a variable already gone is not an error. */
   deleteProjectVariable(projectSlug: string, name: string): Promise<void>;
   /** The project's OIDC custom `audience` claim (null: none set), `GET /org/{org}/project/{id}/oidc-custom-claims`. */

@@ -71,6 +71,7 @@ export function guardPushes(ports: WatchdogPorts, sandbox: RotationSandbox, kase
       listContextVariables: (c) => ci.listContextVariables(c),
       listProjectVariables: (s) => ci.listProjectVariables(s),
       listContextRestrictions: (c) => ci.listContextRestrictions(c),
+      readProjectVariableMask: (s, n) => ci.readProjectVariableMask(s, n),
       listFollowedProjects: () => ci.listFollowedProjects(),
       listOrganizationProjects: () => ci.listOrganizationProjects(),
       deleteContextVariable: (c, n) => ci.deleteContextVariable(c, n),

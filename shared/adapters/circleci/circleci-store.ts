@@ -1,6 +1,6 @@
-import type { SecretValue } from "../../domain/secret-value.js";
+import { SecretValue } from "../../domain/secret-value.js";
 import type { CiContext, CiVariable, ContextRestriction } from "../../domain/snapshot.js";
-import type { CiSecretStore } from "../../ports/ci-secret-store.js";
+import type { CiSecretStore, CiWriteReceipt } from "../../ports/ci-secret-store.js";
 import { CircleCiError } from "./circleci-error.js";
 import { privateBaseOf, projectSlug, v1BaseOf } from "./followed-projects.js";
 import { CircleCiHttp } from "./http-client.js";
@@ -12,6 +12,7 @@ import {
   contextVariableSchema,
   followedProjectsSchema,
   claimResponseSchema,
+  maskedProjectVariableSchema,
   messageSchema,
   organizationProjectSchema,
   pageOf,
@@ -124,8 +125,8 @@ export class CircleCiStore implements CiSecretStore {
     return projects.map((p) => ({ slug: p.slug, deleted: Boolean(p.deleted_at) || p.deleted === true || p.is_deleted === true }));
   }
 
-  async setContextVariable(contextId: string, name: string, value: SecretValue): Promise<void> {
-    await this.http.call({
+  async setContextVariable(contextId: string, name: string, value: SecretValue): Promise<CiWriteReceipt> {
+    const answer = await this.http.call({
       operation: "setContextVariable",
       method: "PUT",
       base: this.settings.apiUrl,
@@ -134,6 +135,7 @@ export class CircleCiStore implements CiSecretStore {
       secrets: [value.reveal()],
       schema: contextVariablePutSchema,
     });
+    return "updated_at" in answer ? { updatedAt: answer.updated_at } : {};
   }
 
   async deleteContextVariable(contextId: string, name: string): Promise<void> {
@@ -158,6 +160,22 @@ export class CircleCiStore implements CiSecretStore {
       secrets: [value.reveal()],
       schema: projectVariableSchema,
     });
+  }
+
+  async readProjectVariableMask(slug: string, name: string): Promise<SecretValue | null> {
+    try {
+      const variable = await this.http.call({
+        operation: "readProjectVariable",
+        method: "GET",
+        base: this.settings.apiUrl,
+        path: `/project/${slugPath(slug)}/envvar/${seg(name)}`,
+        schema: maskedProjectVariableSchema,
+      });
+      return new SecretValue(variable.value);
+    } catch (error) {
+      if (error instanceof CircleCiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   async deleteProjectVariable(slug: string, name: string): Promise<void> {

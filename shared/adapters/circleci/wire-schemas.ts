@@ -60,6 +60,9 @@ export const projectVariableSchema = z
   .object({ name: z.string().min(1), value: z.string(), "created-at": z.unknown().optional() })
   .transform((v) => ({ name: v.name, createdAt: circleTimestamp(v["created-at"]) }));
 
+/** One project variable with its mask ("xxxx" + last four characters), for drift checks only: never logged or kept. */
+export const maskedProjectVariableSchema = z.object({ name: z.string().min(1), value: z.string() });
+
 /** API v1.1 GET /projects. */
 export const followedProjectsSchema = z.array(
   z.object({ vcs_type: z.string().min(1), username: z.string().min(1), reponame: z.string().min(1) }),

@@ -42,6 +42,10 @@ export function permissionMissingTitle(credential: string, needs: string[]): str
   return `${credential}: not rotated or federated — the watchdog lacks ${needs.join("; ")}`;
 }
 
+export function driftedTitle(credential: string): string {
+  return `${credential}: CircleCI value changed outside the watchdog (drifted); the old secret is kept`;
+}
+
 export function resolvedTitle(credential: string): string {
   return `${credential}: no longer needs attention`;
 }

@@ -7,6 +7,7 @@ import {
   expirySeverity,
   expiringTitle,
   exposedTitle,
+  driftedTitle,
   longLivedTitle,
   notFoundTitle,
   permissionMissingTitle,
@@ -158,7 +159,8 @@ function decideOne(
   const notFound = bound && has(view, "not-found");
   const exposed = view.findings.get("exposed");
   const blocked = view.findings.get("permission-missing");
-  if (!expiring && !longLived && !notFound && !exposed && !blocked) return entry ? "resolved" : undefined;
+  const drifted = view.findings.get("drifted");
+  if (!expiring && !longLived && !notFound && !exposed && !blocked && !drifted) return entry ? "resolved" : undefined;
 
   const raisedBefore = raise.length;
   const alerted = new Set(entry?.alerted ?? []);
@@ -288,6 +290,21 @@ function decideOne(
       });
     }
     next.permission = { marker };
+  }
+
+  if (drifted) {
+    const marker = drifted.changedAt ?? drifted.message;
+    if (entry?.drift?.marker !== marker) {
+      emit({
+        ...base,
+        id: alertId({ kind: "drifted", credential: view.credential, marker: `${marker}${reopened}` }),
+        kind: "drifted",
+        severity: drifted.severity,
+        title: driftedTitle(view.credential),
+        nextStep: drifted.nextStep,
+      });
+    }
+    next.drift = { marker };
   }
 
   const raisedNow = raise.slice(raisedBefore);

@@ -33,6 +33,8 @@ export interface LedgerEntry {
   exposure?: { marker: string };
   /** A permission-missing alert went out for these gaps (each need and whether missing or unknown): other gaps alert again. */
   permission?: { marker: string };
+  /** A drifted alert went out for this change of the CircleCI value (its time, or the reason when CircleCI gives none). */
+  drift?: { marker: string };
 }
 
 export interface LedgerChanges {

@@ -6,6 +6,7 @@ import type { Snapshot } from "../snapshot.js";
 import { evaluateBoundCredential } from "./bound-credential.js";
 import { canonicalSnapshot } from "./canonical-snapshot.js";
 import { evaluateExposure } from "./context-exposure.js";
+import { applyDrift, type DriftFact } from "./drift-findings.js";
 import { circleciKey } from "./keys.js";
 import { compareCredentials, compareFindings, compareSteps } from "./ordering.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
@@ -17,6 +18,8 @@ import { applyWaivers } from "./waivers.js";
 export interface PlanContext {
   /** Whether a Key Vault is configured (KEY_VAULT_URL); rotations are blocked without one. */
   vaultConfigured: boolean;
+  /** What the engine found comparing CircleCI with the watchdog's last push of each rotated credential. */
+  drift?: DriftFact[];
 }
 
 
@@ -46,10 +49,11 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
   const token = circleciTokenContribution(policy.selfWatch.circleciTokenSecret, canonical.vaultSecrets, inputs.coverage.vaultRead, policy.alerts.thresholdsDays, now);
   const contributions: Contribution[] = [...bound, ...unboundCredentials(accounting, inputs), token];
 
-  const credentialFindings = contributions.flatMap((c) => c.findings);
+  const watched: WatchedCredential[] = uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials);
+  const credentialFindings = [...contributions.flatMap((c) => c.findings), ...applyDrift(watched, context.drift ?? [])];
   const exposure = evaluateExposure(canonical, policy, credentialFindings);
   const waived = applyWaivers(
-    uniqueBy(contributions.flatMap((c) => c.credentials), (c) => c.credential).sort(compareCredentials),
+    watched,
     uniqueBy([...credentialFindings, ...exposure.findings], (f) => f.id).sort(compareFindings),
     policy.waivers,
     now,
@@ -76,6 +80,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       longLived: count("long-lived"),
       notFound: count("not-found"),
       exposed: count("exposed"),
+      drifted: count("drifted"),
       steps: steps.length,
       ...(policy.waivers.length > 0 ? { waived: findings.filter((f) => f.waiver?.state === "active").length } : {}),
     },

@@ -116,7 +116,7 @@ const appOwnershipSchema = z
 
 const findingSchema = z.strictObject({
   id: z.string().describe('Stable across cycles for the same problem: "<kind>:<credential>".'),
-  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed", "permission-missing"]),
+  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed", "permission-missing", "drifted"]),
   severity,
   credential: credentialKey,
   bound: z.boolean(),
@@ -124,6 +124,7 @@ const findingSchema = z.strictObject({
   expiresAt: timestamp.optional(),
   daysLeft: daysLeft.optional(),
   ageDays: ageDays.optional(),
+  changedAt: timestamp.optional().describe('kind "drifted": when CircleCI says the variable changed after the watchdog\'s push.'),
   exposure: contextExposureSchema.optional().describe('kind "exposed": the context and who can use it.'),
   permissions: z.array(missingPermissionSchema).optional().describe('kind "permission-missing": what the due step needs and the watchdog lacks; the step is not started.'),
   message: z.string(),
@@ -228,6 +229,7 @@ export const planSchema = z
       longLived: count,
       notFound: count,
       exposed: count.describe("Contexts with an exposed finding."),
+      drifted: count.describe("Rotated credentials whose CircleCI value was changed outside the watchdog."),
       steps: count,
       waived: count.optional().describe("Findings an active waiver accepts (counted in the totals too)."),
       permissionMissing: count.optional().describe("Credentials whose due rotation or migration is not started for a missing permission."),

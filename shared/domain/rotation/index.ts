@@ -38,6 +38,7 @@ export {
   recordIntent,
   recordMinted,
   recordPushed,
+  recordRepushed,
   recordRetired,
   recordStored,
   recordVerified,
@@ -45,3 +46,4 @@ export {
   type StartInput,
 } from "./transitions.js";
 export { inventoryFreshForMs, inventoryStillComplete, type InventoryEvidence } from "./inventory-evidence.js";
+export { contextDrift, driftWaysOut, projectDrift, type DriftVerdict } from "./drift.js";

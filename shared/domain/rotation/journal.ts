@@ -76,6 +76,12 @@ export const rotationJournalSchema = z.object({
   stored: z.object({ version: z.string() }).nullable(),
   verifiedAt: z.string().nullable(),
   pushedAt: z.string().nullable(),
+  /**
+   * What CircleCI holds since the watchdog's push: the Key Vault version pushed and, for a context variable, the
+   * `updated_at` CircleCI answered (its clock, not ours). A later `updated_at` means someone changed the value by
+   * hand (drift). Absent in journals written before drift was tracked.
+   */
+  pushedMark: z.object({ version: z.string(), ciUpdatedAt: z.string().optional() }).optional(),
   retiredAt: z.string().nullable(),
   /** Newest last, at most `historyLimit` entries, carried over from earlier rotations of the credential. */
   history: z.array(historyEntrySchema),

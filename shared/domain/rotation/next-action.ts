@@ -11,6 +11,8 @@ export interface DecisionContext {
   policy: RotationPolicy;
   /** This run minted the new value and still holds it (a later run can only read it back from Key Vault). */
   valueInMemory: boolean;
+  /** CircleCI holds a value set by hand since the push: a manual request starts a new rotation to replace it. */
+  drifted?: boolean;
 }
 
 export type RotationAction =
@@ -60,6 +62,7 @@ export function nextAction(journal: RotationJournal | null, ctx: DecisionContext
     case "verified":
       return { kind: "push" };
     case "pushed": {
+      if (ctx.manual && ctx.drifted) return { kind: "start" };
       const due = retireDueAt(journal, ctx.policy) ?? ctx.now.toISOString();
       if (ctx.now.getTime() < Date.parse(due)) return { kind: "wait", until: due, reason: `overlap of ${ctx.policy.overlapHours} h since the push` };
       if (!ctx.snapshotComplete) return { kind: "wait", until: due, reason: "the inventory is incomplete: nothing is retired on it" };

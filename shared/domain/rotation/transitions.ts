@@ -100,8 +100,15 @@ export function recordVerified(journal: RotationJournal, at: string, attempts: n
   return complete(journal, "verify", "verified", at, { verifiedAt: at }, { keyId: journal.minted?.keyId ?? null, attempts });
 }
 
-export function recordPushed(journal: RotationJournal, at: string): RotationJournal {
-  return complete(journal, "push", "pushed", at, { pushedAt: at }, { keyId: journal.minted?.keyId ?? null, version: journal.stored?.version ?? null });
+export function recordPushed(journal: RotationJournal, at: string, ciUpdatedAt?: string): RotationJournal {
+  const version = journal.stored?.version ?? null;
+  const pushedMark = version ? { pushedMark: { version, ...(ciUpdatedAt ? { ciUpdatedAt } : {}) } } : {};
+  return complete(journal, "push", "pushed", at, { pushedAt: at, ...pushedMark }, { keyId: journal.minted?.keyId ?? null, version, ciUpdatedAt: ciUpdatedAt ?? null });
+}
+
+/** `watchdog rotate <name> --repush`: Key Vault's current version put back into CircleCI; the state is unchanged. */
+export function recordRepushed(journal: RotationJournal, at: string, version: string, ciUpdatedAt?: string): RotationJournal {
+  return addHistory({ ...journal, pushedMark: { version, ...(ciUpdatedAt ? { ciUpdatedAt } : {}) }, updatedAt: at }, at, "push", "done", { repush: true, version, ciUpdatedAt: ciUpdatedAt ?? null });
 }
 
 export function recordRetired(journal: RotationJournal, at: string, done: { removedKeyIds: string[]; disabledVersions: string[] }): RotationJournal {

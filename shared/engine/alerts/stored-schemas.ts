@@ -47,6 +47,7 @@ export const ledgerEntrySchema = z.object({
   notFound: z.object({ since: z.string() }).optional(),
   exposure: z.object({ marker: z.string() }).optional(),
   permission: z.object({ marker: z.string() }).optional(),
+  drift: z.object({ marker: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
 const severitySchema = z.enum(["critical", "warning", "info"]);

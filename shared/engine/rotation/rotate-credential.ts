@@ -2,6 +2,7 @@ import { nextAction } from "../../domain/rotation/index.js";
 import type { PolicyCredential, RotateCredential } from "../../domain/policy/index.js";
 import type { WatchdogPorts } from "../../ports/index.js";
 import { runUnderLease, type LeaseAnswers } from "../journaled/run.js";
+import { observeDrift } from "./drift.js";
 import { loadJournal } from "./journal-store.js";
 import { isRotateCredential, rotationPrecondition, type RotateOptions, type RotationPorts } from "./options.js";
 import type { RotationBusy, RotationOutcome, RotationResult } from "./outcome.js";
@@ -35,8 +36,8 @@ const rotationAnswers: LeaseAnswers<RotationResult, RotationBusy> = {
   busy: (credential, heldBy, until, message) => ({ credential, busy: true, heldBy, ...(until === undefined ? {} : { until }), message }),
 };
 
-function decisionContext(credential: RotateCredential, options: RotateOptions) {
-  return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation };
+function decisionContext(credential: RotateCredential, options: RotateOptions & { drifted?: boolean }) {
+  return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation, drifted: options.drifted === true };
 }
 
 async function advance(run: RotationRun): Promise<RotationResult> {
@@ -66,10 +67,12 @@ async function advance(run: RotationRun): Promise<RotationResult> {
       case "push":
         await pushToCircleci(run);
         break;
-      case "retire":
-        await retireOld(run);
+      case "retire": {
+        const held = await retireOld(run);
+        if (held) return run.result({ note: held });
         if (run.journal.state === "retired") return run.result();
         break;
+      }
     }
   }
   return run.result({ failure: { step: run.handle.journal?.pending?.step ?? "journal", message: `no progress after ${maxActionsPerRun} actions in one run` } });
@@ -80,7 +83,7 @@ async function advance(run: RotationRun): Promise<RotationResult> {
  * or there is no rotation to start — read from the journal alone: no lease, no call. Null when the run has
  * work (calls) to do; a journal that cannot be read is a failure answer.
  */
-export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, credential: RotateCredential, options: RotateOptions): Promise<RotationResult | null> {
+export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, credential: RotateCredential, options: RotateOptions & { drifted?: boolean }): Promise<RotationResult | null> {
   let peek;
   try {
     peek = await loadJournal(ports.state, credential.name);
@@ -96,18 +99,32 @@ export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, cre
   };
 }
 
+/** Whether CircleCI holds a hand-set value since the watchdog's push (a journal or read that fails says no: the run reports it). */
+async function manualRotationMeetsDrift(state: WatchdogPorts["state"], ports: RotationPorts, name: string): Promise<boolean> {
+  try {
+    const { journal } = await loadJournal(state, name);
+    if (journal?.state !== "pushed") return false;
+    return (await observeDrift(ports, journal)).state === "drifted";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Advances one credential's rotation as far as it can in this run: starts one if none is in progress (and
  * one is due or asked for), resumes the journal otherwise, and retires the old secret once the overlap has
  * passed on a complete inventory. Never throws for a failing step: the result names the step and the error.
  */
-export async function rotateCredential(ports: WatchdogPorts, credential: PolicyCredential, options: RotateOptions): Promise<RotationOutcome> {
+export async function rotateCredential(ports: WatchdogPorts, credential: PolicyCredential, rotateOptions: RotateOptions): Promise<RotationOutcome> {
+  let options: RotateOptions & { drifted?: boolean } = rotateOptions;
   const problem = rotationPrecondition(ports, credential);
   if (problem || !isRotateCredential(credential) || !ports.vault) return failed(credential.name, "start", problem ?? "not a rotate credential");
   const rotationPorts: RotationPorts = { ci: ports.ci, directory: ports.directory, tester: ports.tester, state: ports.state, vault: ports.vault };
 
   // Most runs find nothing to do (the overlap lasts many cycles): they answer from the journal, without
   // taking the lease or touching anything.
+  // A person asking to rotate a credential whose CircleCI value was changed by hand gets a new rotation.
+  if (options.manual) options = { ...options, drifted: await manualRotationMeetsDrift(ports.state, rotationPorts, credential.name) };
   const answered = await answerFromJournal(ports, credential, options);
   if (answered) return answered;
 
