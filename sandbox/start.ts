@@ -16,6 +16,11 @@ export interface SandboxOptions {
   tlsDir?: string;
   /** Clock of every emulator (timestamps of writes, password validity). */
   now?: () => Date;
+  /**
+   * CircleCI's own clock (default `now`): a real server's clock is not the watchdog's, so `updated_at` can be ahead
+   * of or behind the time the watchdog reads on its own machine.
+   */
+  circleciNow?: () => Date;
   /** Page sizes, small to exercise paging. */
   circlePageSize?: number;
   graphPageSize?: number;
@@ -64,7 +69,7 @@ export async function startSandbox(world: WorldSpec, options: SandboxOptions = {
   const tls = ensureSandboxTls(options.tlsDir ?? defaultTlsDir());
   const log = new RequestLog();
   const tokens = new TokenRegistry();
-  const circleci = new CircleCiEmulator(world.circleci, { pageSize: options.circlePageSize, now: options.now, log });
+  const circleci = new CircleCiEmulator(world.circleci, { pageSize: options.circlePageSize, now: options.circleciNow ?? options.now, log });
   const circleciOidc = new CircleCiOidcEmulator(new CircleCiOidcIssuer(options.now), { log });
   await circleciOidc.start(tls);
   const publishedIssuers = new Map<string, string>();

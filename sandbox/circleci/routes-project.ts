@@ -44,10 +44,19 @@ function formatTimestamp(iso: string, style: ProjectTimestampStyle): string {
   return `#joda/inst ${iso.replace(/\.\d+Z$/, "Z").replace(/Z$/, "+0000")}`;
 }
 
-/** Project variables come back masked: "xxxx" and the last four characters. */
+/**
+ * Project variables come back masked: "xxxx" and the last four characters ("consistent with the display of environment
+ * variable values in the CircleCI website", API v1.1 reference, circleci/circleci-docs src-api/source/includes/
+ * _environment_vars.md; OpenAPI example "xxxx1234"). A value shorter than four characters shows no tail at all: the
+ * same reference answers `{"name":"foo","value":"xxxx"}` for the value "bar".
+ */
+export function maskProjectValue(value: string): string {
+  return value.length < 4 ? "xxxx" : `xxxx${value.slice(-4)}`;
+}
+
 const variableToWire = (style: ProjectTimestampStyle) => (v: EmulatedProjectVariable) => ({
   name: v.name,
-  value: `xxxx${v.value.slice(-4)}`,
+  value: maskProjectValue(v.value),
   "created-at": v.createdAt ? formatTimestamp(v.createdAt, style) : null,
 });
 

@@ -155,7 +155,7 @@ export class CircleCiState {
     const existing = context.variables.find((v) => v.name === variable);
     if (existing) {
       existing.value = value;
-      existing.updatedAt = times.updatedAt ?? stamp;
+      existing.updatedAt = times.updatedAt ?? laterThan(existing.updatedAt, stamp);
       if (times.createdAt) existing.createdAt = times.createdAt;
       return existing;
     }
@@ -234,6 +234,16 @@ export class CircleCiState {
     const project = this.project(slug);
     return project ? removeByName(project.variables, name) : false;
   }
+}
+
+/**
+ * `updated_at` is CircleCI's clock at the write (OpenAPI `update_env_var`: "The date and time the environment variable
+ * was updated"; CircleCI's Terraform provider shows it moving on each update, CircleCI-Public/terraform-provider-circleci
+ * PR #11). Two PUTs in one millisecond still get distinct stamps: every PUT is a change a reader can see.
+ */
+function laterThan(previous: string, stamp: string): string {
+  const before = Date.parse(previous);
+  return Number.isFinite(before) && Date.parse(stamp) <= before ? new Date(before + 1).toISOString() : stamp;
 }
 
 function removeByName(list: Array<{ name: string }>, name: string): boolean {
