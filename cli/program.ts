@@ -96,10 +96,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("manual rotation of one policy credential (what POST /api/credentials/{name}/rotate does)")
     .argument("<credential-name>", "a credential of the policy with action: rotate")
     .option("--dry-run", "say what the rotation would do, change nothing")
+    .option("--repush", "after a drift: put Key Vault's current value back into CircleCI (no new secret)")
     .option("--json", "print the outcome as JSON")
-    .action(async (name: string, options: { dryRun?: boolean; json?: boolean }) => {
+    .action(async (name: string, options: { dryRun?: boolean; json?: boolean; repush?: boolean }) => {
       const watchdog = await openWatchdog(io.env, { host: "cli" });
-      const result = await watchdog.rotate(name, { actor: cliActor(io.env), dryRun: options.dryRun === true });
+      const result = await watchdog.rotate(name, { actor: cliActor(io.env), dryRun: options.dryRun === true, repush: options.repush === true });
       io.stdout.write(options.json ? json(result.dryRun ? result.plan : result.outcome) : formatRotation(result));
       if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
     });

@@ -26,7 +26,7 @@ import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotati
 import { HOUR_MS } from "../domain/time.js";
 import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
-import { planRotation, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
+import { planRotation, repushCredential, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
 import { BadInputError } from "./errors.js";
 import { takeInventory, type InventoryProgress } from "../engine/inventory.js";
 import { buildAdapters, type Adapters, type WatchdogHost } from "./compose.js";
@@ -79,8 +79,9 @@ export interface Watchdog {
   /**
    * `inventory`: a cycle's inventory handed over in a rotation-jobs message; while complete and fresh the run may
    * retire as that cycle would. Without it the run reads no inventory and never retires.
+   * `repush`: after a drift, put Key Vault's current value back into CircleCI instead of rotating (`--repush`).
    */
-  rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean; inventory?: InventoryEvidence }): Promise<ManualRotation>;
+  rotate(name: string, options: { actor: string; dryRun?: boolean; manual?: boolean; inventory?: InventoryEvidence; repush?: boolean }): Promise<ManualRotation>;
   /** OIDC migration of one `action: oidc` credential: advance it, retire its secret (`confirm` when the tenant has no sign-in evidence), or roll back. */
   migration(command: MigrationCommand, name: string, options: { actor: string; dryRun?: boolean; confirm?: boolean; restart?: boolean }): Promise<ManualMigration>;
   /** `watchdog oidc check-token <name>`: a pasted CircleCI OIDC token compared with the app's federated credentials. */
@@ -182,6 +183,10 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
       if (credential.action !== "rotate") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: rotate credentials are rotated`);
       const manual = opts.manual ?? true;
+      if (opts.repush) {
+        if (opts.dryRun) throw new BadInputError("arguments", ["--repush: cannot be combined with --dry-run (the plan shows the drift and its ways out)"]);
+        return { dryRun: false, outcome: await repushCredential(adapters, credential, { tenantId: settings.tenantId!, now, actor: opts.actor, manual, snapshotComplete: false }) };
+      }
       // A manual rotation reads no inventory, so it never retires an old secret itself: the next cycle does, on a
       // complete one (or a queued job of that cycle, on the cycle's inventory while it is fresh).
       const snapshotComplete = inventoryStillComplete(opts.inventory, now());

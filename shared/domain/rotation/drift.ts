@@ -41,20 +41,29 @@ export function contextDrift(journal: RotationJournal, variable: { updatedAt?: s
   };
 }
 
-/** CircleCI masks a project variable to "xxxx" + its last four characters: the tails are all there is to compare. */
-function tail(value: SecretValue): SecretValue {
-  return new SecretValue(value.reveal().slice(-4));
+/**
+ * CircleCI masks a project variable as "xxxx" + its last four characters, or "xxxx" alone for a value shorter than
+ * four: the tail is all there is to compare. Null when the mask has neither form (nothing can be concluded from it).
+ */
+function maskedTail(masked: SecretValue): SecretValue | "short" | null {
+  const shown = masked.reveal();
+  if (shown === "xxxx") return "short";
+  return shown.length === 8 && shown.startsWith("xxxx") ? new SecretValue(shown.slice(4)) : null;
 }
 
 /**
  * A project variable has drifted when its masked last four characters differ from those of Key Vault's current
- * version. Neither tail is ever put in the reason.
+ * version. Neither tail is ever put in the reason. A hand-set value that happens to end like the vault's is not
+ * seen: four characters are all CircleCI shows.
  */
 export function projectDrift(journal: RotationJournal, masked: SecretValue | null, vault: { value: SecretValue; version: string } | null): DriftVerdict {
   const mark = journal.pushedMark;
   if (!mark) return { state: "untracked", reason: "the watchdog's push is not recorded" };
   if (masked === null) return { state: "drifted", reason: `${where(journal)} was removed after the watchdog pushed Key Vault version ${mark.version}` };
   if (vault === null) return { state: "unknown", reason: `Key Vault secret ${journal.vault.secretName} has no current version to compare with` };
-  if (tail(masked).equals(tail(vault.value))) return { state: "in-sync" };
-  return { state: "drifted", reason: `${where(journal)} no longer ends like Key Vault's current version ${vault.version}: it was set by hand` };
+  const shown = maskedTail(masked);
+  if (shown === null) return { state: "unknown", reason: `${where(journal)}: CircleCI's masked value has an unexpected form` };
+  const vaultValue = vault.value.reveal();
+  if (shown !== "short" && vaultValue.length >= 4 && shown.equals(new SecretValue(vaultValue.slice(-4)))) return { state: "in-sync" };
+  return { state: "drifted", reason: `${where(journal)} no longer ends like Key Vault's current version ${vault.version}: it was set outside the watchdog` };
 }

@@ -4,8 +4,8 @@ import type { CiSecretStore } from "../../ports/ci-secret-store.js";
 import type { Vault } from "../../ports/vault.js";
 
 export interface DriftPorts {
-  ci: CiSecretStore;
-  vault: Vault;
+  ci: Pick<CiSecretStore, "listContextVariables" | "readProjectVariableMask">;
+  vault: Pick<Vault, "getSecret">;
 }
 
 /**
@@ -28,4 +28,16 @@ export async function observeDrift(ports: DriftPorts, journal: RotationJournal |
   } catch (error) {
     return { state: "unknown", reason: `could not be checked: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** The drift reads of a rotation run, counted like every call it makes. */
+export function countedDriftPorts(run: { ports: DriftPorts; call: <T>(system: "circleci" | "keyvault", body: () => Promise<T>) => Promise<T> }): DriftPorts {
+  const { ci, vault } = run.ports;
+  return {
+    ci: {
+      listContextVariables: (context) => run.call("circleci", () => ci.listContextVariables(context)),
+      readProjectVariableMask: (slug, name) => run.call("circleci", () => ci.readProjectVariableMask(slug, name)),
+    },
+    vault: { getSecret: (name) => run.call("keyvault", () => vault.getSecret(name)) },
+  };
 }

@@ -3,6 +3,7 @@
  * at every step. See README.md beside this file for the design and its decisions.
  */
 export { answerFromJournal, rotateCredential } from "./rotate-credential.js";
+export { repushCredential } from "./repush.js";
 export { pendingRotations, type PendingRotation } from "./journal-store.js";
 export { planRotation, type RotationPlan } from "./plan-rotation.js";
 export { defaultLeaseTtlMs } from "../journaled/lease.js";

@@ -1,4 +1,4 @@
-import { nextAction } from "../../domain/rotation/index.js";
+import { nextAction, type RotationJournal } from "../../domain/rotation/index.js";
 import type { PolicyCredential, RotateCredential } from "../../domain/policy/index.js";
 import type { WatchdogPorts } from "../../ports/index.js";
 import { runUnderLease, type LeaseAnswers } from "../journaled/run.js";
@@ -28,7 +28,7 @@ function failed(credential: string, step: NonNullable<RotationResult["failure"]>
   return { ...nothingDone(credential), failure: { step, message } };
 }
 
-const rotationAnswers: LeaseAnswers<RotationResult, RotationBusy> = {
+export const rotationAnswers: LeaseAnswers<RotationResult, RotationBusy> = {
   activity: "rotation",
   doing: "rotating",
   failed,
@@ -36,14 +36,19 @@ const rotationAnswers: LeaseAnswers<RotationResult, RotationBusy> = {
   busy: (credential, heldBy, until, message) => ({ credential, busy: true, heldBy, ...(until === undefined ? {} : { until }), message }),
 };
 
-function decisionContext(credential: RotateCredential, options: RotateOptions & { drifted?: boolean }) {
-  return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation, drifted: options.drifted === true };
+/** Set on a manual request when CircleCI holds a hand-set value since the push of this rotation (its id). */
+type DriftAware = RotateOptions & { driftedRotationId?: string };
+
+/** Drift concerns the rotation it was seen on: the new rotation it starts is not drifted. */
+function decisionContext(credential: RotateCredential, options: DriftAware, journal: RotationJournal | null) {
+  const drifted = options.driftedRotationId !== undefined && journal?.rotationId === options.driftedRotationId;
+  return { now: options.now(), manual: options.manual, snapshotComplete: options.snapshotComplete, policy: credential.rotation, drifted };
 }
 
 async function advance(run: RotationRun): Promise<RotationResult> {
   run.handle = await loadJournal(run.ports.state, run.name);
   for (let taken = 0; taken < maxActionsPerRun; taken++) {
-    const action = nextAction(run.handle.journal, { ...decisionContext(run.credential, run.options), valueInMemory: run.value !== undefined });
+    const action = nextAction(run.handle.journal, { ...decisionContext(run.credential, run.options, run.handle.journal), valueInMemory: run.value !== undefined });
     switch (action.kind) {
       case "idle":
         return run.result({ note: action.reason });
@@ -83,14 +88,14 @@ async function advance(run: RotationRun): Promise<RotationResult> {
  * or there is no rotation to start — read from the journal alone: no lease, no call. Null when the run has
  * work (calls) to do; a journal that cannot be read is a failure answer.
  */
-export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, credential: RotateCredential, options: RotateOptions & { drifted?: boolean }): Promise<RotationResult | null> {
+export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, credential: RotateCredential, options: DriftAware): Promise<RotationResult | null> {
   let peek;
   try {
     peek = await loadJournal(ports.state, credential.name);
   } catch (error) {
     return failed(credential.name, "journal", error instanceof Error ? error.message : String(error));
   }
-  const planned = nextAction(peek.journal, { ...decisionContext(credential, options), valueInMemory: false });
+  const planned = nextAction(peek.journal, { ...decisionContext(credential, options, peek.journal), valueInMemory: false });
   if (planned.kind !== "wait" && planned.kind !== "idle") return null;
   return {
     ...nothingDone(credential.name),
@@ -99,14 +104,17 @@ export async function answerFromJournal(ports: Pick<WatchdogPorts, "state">, cre
   };
 }
 
-/** Whether CircleCI holds a hand-set value since the watchdog's push (a journal or read that fails says no: the run reports it). */
-async function manualRotationMeetsDrift(state: WatchdogPorts["state"], ports: RotationPorts, name: string): Promise<boolean> {
+/**
+ * The rotation whose pushed value CircleCI no longer holds (set by hand since), if any. A journal or read that
+ * fails says none: the run then answers from the journal as usual and reports what it could not read.
+ */
+async function driftedRotation(state: WatchdogPorts["state"], ports: RotationPorts, name: string): Promise<string | undefined> {
   try {
     const { journal } = await loadJournal(state, name);
-    if (journal?.state !== "pushed") return false;
-    return (await observeDrift(ports, journal)).state === "drifted";
+    if (journal?.state !== "pushed") return undefined;
+    return (await observeDrift(ports, journal)).state === "drifted" ? journal.rotationId : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -116,7 +124,7 @@ async function manualRotationMeetsDrift(state: WatchdogPorts["state"], ports: Ro
  * passed on a complete inventory. Never throws for a failing step: the result names the step and the error.
  */
 export async function rotateCredential(ports: WatchdogPorts, credential: PolicyCredential, rotateOptions: RotateOptions): Promise<RotationOutcome> {
-  let options: RotateOptions & { drifted?: boolean } = rotateOptions;
+  let options: DriftAware = rotateOptions;
   const problem = rotationPrecondition(ports, credential);
   if (problem || !isRotateCredential(credential) || !ports.vault) return failed(credential.name, "start", problem ?? "not a rotate credential");
   const rotationPorts: RotationPorts = { ci: ports.ci, directory: ports.directory, tester: ports.tester, state: ports.state, vault: ports.vault };
@@ -124,7 +132,10 @@ export async function rotateCredential(ports: WatchdogPorts, credential: PolicyC
   // Most runs find nothing to do (the overlap lasts many cycles): they answer from the journal, without
   // taking the lease or touching anything.
   // A person asking to rotate a credential whose CircleCI value was changed by hand gets a new rotation.
-  if (options.manual) options = { ...options, drifted: await manualRotationMeetsDrift(ports.state, rotationPorts, credential.name) };
+  if (options.manual) {
+    const driftedRotationId = await driftedRotation(ports.state, rotationPorts, credential.name);
+    if (driftedRotationId) options = { ...options, driftedRotationId };
+  }
   const answered = await answerFromJournal(ports, credential, options);
   if (answered) return answered;
 

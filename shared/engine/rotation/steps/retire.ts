@@ -1,5 +1,5 @@
 import { checkBeforeRetire, driftWaysOut, recordFailure, recordRetired, versionsToDisable } from "../../../domain/rotation/index.js";
-import { observeDrift } from "../drift.js";
+import { countedDriftPorts, observeDrift } from "../drift.js";
 import type { RotationRun } from "../run.js";
 import { listVersions } from "./observe.js";
 import { readAppConfirmingAbsence } from "./read-app.js";
@@ -9,7 +9,7 @@ import { readAppConfirmingAbsence } from "./read-app.js";
  * (or cannot tell), so the old password may be the one pipelines use. Undefined when retiring is safe.
  */
 async function driftHold(run: RotationRun): Promise<string | undefined> {
-  const verdict = await observeDrift(run.ports, run.journal);
+  const verdict = await observeDrift(countedDriftPorts(run), run.journal);
   if (verdict.state !== "drifted" && verdict.state !== "unknown") return undefined;
   const why = verdict.state === "drifted" ? `drifted: ${verdict.reason}` : `drift unknown: ${verdict.reason}`;
   return `retirement held, ${why}. Ways out: ${driftWaysOut(run.name, run.journal.pushedMark?.version)}`;
