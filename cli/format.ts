@@ -65,7 +65,7 @@ export function formatStoredRead(read: Pick<ServedRead<ReadPart>, "info">): stri
 export function formatPlan(plan: Plan): string {
   const s = plan.summary;
   const lines = [
-    `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found, ${s.exposed} exposed contexts`,
+    `Plan at ${plan.generatedAt}: ${s.credentials} credentials watched — ${s.expired} expired, ${s.expiring} expiring, ${s.longLived} long-lived, ${s.notFound} not found, ${s.exposed} exposed contexts, ${s.drifted} drifted`,
   ];
   if (plan.projectCoverage) lines.push(`Coverage: ${describeProjectCoverage(plan.projectCoverage)}`);
   if (!plan.complete) {

@@ -50,6 +50,11 @@ export interface WatchedCredential {
   retiring?: boolean;
   /** What could not be checked because its source failed to read (the snapshot was incomplete); absent when everything was. */
   unchecked?: string[];
+  /**
+   * A rotated credential: whether CircleCI still holds the value the watchdog pushed ("drifted": changed outside
+   * it; "unknown": CircleCI or Key Vault could not be read). Absent before the watchdog's first tracked push.
+   */
+  drift?: "in-sync" | "drifted" | "unknown";
   /** A policy waiver concerns it: while active, its findings raise no alert (nothing else changes). */
   waiver?: WaiverMark;
 }

@@ -22,6 +22,19 @@ const exposureWords: Record<ContextExposure["level"], [cls: string, words: strin
   unknown: ["e-unknown", "unknown (restrictions unreadable)"],
 };
 
+const driftWords: Record<NonNullable<WatchedCredential["drift"]>, [cls: string, words: string]> = {
+  "in-sync": ["muted", "in sync"],
+  drifted: ["e-open", "drifted (changed outside the watchdog)"],
+  unknown: ["e-unknown", "unknown (unreadable)"],
+};
+
+/** Whether CircleCI still holds what the watchdog pushed; only rotated credentials have a push to compare with. */
+function driftCell(credential: WatchedCredential): SafeHtml {
+  if (!credential.drift) return html`<span class="muted">—</span>`;
+  const [cls, words] = driftWords[credential.drift];
+  return html`<span class="${cls}">${words}</span>`;
+}
+
 /** Who can use the context the credential sits in; project variables and Entra keys have no context. */
 function exposureCell(credential: WatchedCredential, exposure: ReadonlyMap<string, ContextExposure>): SafeHtml {
   const context = credential.source.circleci?.context;
@@ -39,7 +52,7 @@ function row(
   exposure: ReadonlyMap<string, ContextExposure>,
 ): SafeHtml {
   const policyTag = credential.bound ? html`<span class="tag">policy: ${credential.action ?? "watch"}</span>` : html`<span class="tag">not in policy</span>`;
-  return html`<tr><th scope="row">${credentialLabel(credential)}${policyTag}</th><td>${renderSource(credential.source)}</td><td>${exposureCell(credential, exposure)}</td><td>${renderStatus(credential, progress)}</td><td>${daysCell(credential)}</td><td class="num">${credential.expiresAt ? formatDay(credential.expiresAt) : "—"}</td><td class="action">${renderNextAction(credential, finding, step)}</td></tr>`;
+  return html`<tr><th scope="row">${credentialLabel(credential)}${policyTag}</th><td>${renderSource(credential.source)}</td><td>${exposureCell(credential, exposure)}</td><td>${driftCell(credential)}</td><td>${renderStatus(credential, progress)}</td><td>${daysCell(credential)}</td><td class="num">${credential.expiresAt ? formatDay(credential.expiresAt) : "—"}</td><td class="action">${renderNextAction(credential, finding, step)}</td></tr>`;
 }
 
 const sourceNames: Record<SourceKind, [one: string, many: string]> = {
@@ -74,7 +87,7 @@ function renderLeftOut(rows: TableRows): SafeHtml {
   if (fine.length > 0) {
     sentences.push(html`${joinWords(fine.map((g) => countOf(g)))} ${total(fine) === 1 ? "is" : "are"} fine, not in the policy and not listed. `);
   }
-  return html`<tfoot><tr><td colspan="7">${sentences}<code>watchdog plan --json</code> lists every credential with its status.</td></tr></tfoot>`;
+  return html`<tfoot><tr><td colspan="8">${sentences}<code>watchdog plan --json</code> lists every credential with its status.</td></tr></tfoot>`;
 }
 
 function caption(rows: TableRows, count: number): SafeHtml {
@@ -112,9 +125,9 @@ export function renderCredentialTable(plan: Plan, states: Readonly<Record<string
 <div class="table-wrap">
 <table class="credentials">
 <caption>${caption(selected, count)}</caption>
-<thead><tr><th scope="col" class="w-name">Credential</th><th scope="col" class="w-source">Source</th><th scope="col" class="w-exposure">Exposure</th><th scope="col" class="w-status">Status</th><th scope="col" class="w-days">Days left</th><th scope="col" class="w-date">Expires</th><th scope="col" class="w-action">Next action</th></tr></thead>
+<thead><tr><th scope="col" class="w-name">Credential</th><th scope="col" class="w-source">Source</th><th scope="col" class="w-exposure">Exposure</th><th scope="col" class="w-drift">CircleCI value</th><th scope="col" class="w-status">Status</th><th scope="col" class="w-days">Days left</th><th scope="col" class="w-date">Expires</th><th scope="col" class="w-action">Next action</th></tr></thead>
 <tbody>
-${count > 0 ? rows.map((r) => html`${r}\n`) : html`<tr><td colspan="7">No credentials were found.</td></tr>`}
+${count > 0 ? rows.map((r) => html`${r}\n`) : html`<tr><td colspan="8">No credentials were found.</td></tr>`}
 </tbody>
 ${selected.leftOutCount > 0 ? renderLeftOut(selected) : ""}
 </table>

@@ -56,7 +56,7 @@ tfoot td{color:var(--muted);border-bottom:0;padding-top:10px}
 .src{display:grid;grid-template-columns:70px 1fr;gap:0 6px;overflow-wrap:anywhere}
 .src b{color:var(--muted);font-weight:600;font-size:12px}
 table.credentials{table-layout:fixed;min-width:900px}
-.w-name{width:17%}.w-source{width:24%}.w-exposure{width:9%}.w-status{width:10%}.w-days{width:9%}.w-date{width:8.5%}.w-action{width:22.5%}
+.w-name{width:16%}.w-source{width:21%}.w-exposure{width:9%}.w-drift{width:8%}.w-status{width:9%}.w-days{width:8%}.w-date{width:8%}.w-action{width:21%}
 .tag{display:inline-block;font-size:11px;font-weight:600;border-radius:4px;padding:0 5px;margin-left:4px;background:var(--grey-bg);color:var(--grey)}
 .badge{display:inline-block;white-space:nowrap;border-radius:999px;padding:1px 9px;font-weight:600;font-size:12px}
 .s-expired{background:var(--red-bg);color:var(--red)}.s-expiring{background:var(--amber-bg);color:var(--amber)}
@@ -71,5 +71,6 @@ table.credentials{table-layout:fixed;min-width:900px}
 .muted{color:var(--muted)}
 .e-open{color:var(--red);font-weight:600}.e-weak,.e-unknown{color:var(--amber);font-weight:600}
 .card.c-exposed{border-left-color:var(--red)}
+.card.c-drifted{border-left-color:var(--red)}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
 `;

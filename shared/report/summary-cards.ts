@@ -18,6 +18,7 @@ export function renderSummary(totals: ReportTotals, hasProgress: boolean): SafeH
     card("c-long", "Long-lived", totals.longLived, "variables unchanged too long"),
     card("c-missing", "Not found", totals.notFound, "bindings that match nothing"),
     card("c-exposed", "Exposed contexts", totals.exposed, totals.exposureUnknown > 0 ? `${totals.exposureUnknown} unknown (restrictions unreadable)` : "secrets any project can use"),
+    card("c-drifted", "Drifted", totals.drifted, totals.driftUnknown > 0 ? `${totals.driftUnknown} unknown (CircleCI or Key Vault unreadable)` : "CircleCI values changed outside the watchdog"),
     card("c-work", "Rotations due", totals.rotationsDue, totals.migrationsDue > 0 ? `${totals.migrationsDue} migrations due` : "this cycle"),
     hasProgress ? card("c-work", "Rotating", totals.rotating, "rotations in progress") : "",
     hasProgress ? card("c-work", "Migrating to OIDC", totals.migrating, `${totals.federated} federated`) : "",

@@ -16,6 +16,9 @@ export interface ReportTotals {
   /** Contexts with an exposed finding; unknown: contexts whose restrictions could not be read. */
   exposed: number;
   exposureUnknown: number;
+  /** Rotated credentials whose CircleCI value changed outside the watchdog; unknown: whose drift could not be read. */
+  drifted: number;
+  driftUnknown: number;
   rotationsDue: number;
   migrationsDue: number;
   rotating: number;
@@ -64,6 +67,8 @@ export function reportTotals(input: Pick<ReportInput, "plan" | "thresholdsDays" 
     notFound: credentials.filter((c) => c.status === "not-found").length,
     exposed: plan.findings.filter((f) => f.kind === "exposed").length,
     exposureUnknown: (plan.exposure ?? []).filter((e) => e.level === "unknown").length,
+    drifted: plan.findings.filter((f) => f.kind === "drifted").length,
+    driftUnknown: credentials.filter((c) => c.drift === "unknown").length,
     rotationsDue: plan.steps.filter((s) => s.kind === "rotate").length,
     migrationsDue: plan.steps.filter((s) => s.kind === "migrate").length,
     rotating: progress.filter(isRotating).length,

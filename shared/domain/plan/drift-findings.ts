@@ -19,6 +19,7 @@ export function applyDrift(credentials: WatchedCredential[], facts: readonly Dri
   for (const fact of facts) {
     const watched = credentials.find((c) => c.bound && c.credential === fact.credential);
     if (!watched) continue;
+    if (fact.verdict.state !== "untracked") watched.drift = fact.verdict.state;
     if (fact.verdict.state === "unknown") {
       watched.unchecked = [...(watched.unchecked ?? []), `drift: ${fact.verdict.reason}`];
       continue;

@@ -78,6 +78,10 @@ const watchedCredentialSchema = z.strictObject({
   lastChangedAt: timestamp.optional(),
   retiring: z.boolean().optional().describe('A non-live "watchdog-rotation:" password of a bound app: being retired by rotation; no finding.'),
   unchecked: z.array(z.string()).optional().describe("What could not be checked because its source failed to read."),
+  drift: z
+    .enum(["in-sync", "drifted", "unknown"])
+    .optional()
+    .describe('A rotated credential: whether CircleCI still holds the value the watchdog pushed ("unknown": it could not be read); absent before its first tracked push.'),
   waiver: waiverMarkSchema.optional(),
 });
 
