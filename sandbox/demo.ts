@@ -58,8 +58,36 @@ async function simulatePipeline(sandbox: Sandbox, env: NodeJS.ProcessEnv): Promi
   console.log(`  The same step in project web, which the policy does not list: ${other.ok ? "signed in (unexpected!)" : `refused (AADSTS${other.code ?? "?"})`}`);
 }
 
+/**
+ * Drift, as it happens: after the first run rotated staging-deploy, a person pastes another value into its CircleCI
+ * context (the API call the web app makes). The next run sees CircleCI's `updated_at` move past the one CircleCI
+ * answered to the watchdog's push: one `drifted` finding and alert, and the old password is kept.
+ */
+async function simulateHandChange(sandbox: Sandbox, env: NodeJS.ProcessEnv): Promise<void> {
+  const context = sandbox.circleci.state.context("staging-deploy");
+  if (!context) return;
+  console.log(bold("\nSomeone pastes another value into CircleCI context staging-deploy by hand"));
+  console.log(`  $ curl -X PUT ${env.CIRCLECI_API_URL}/context/${context.id}/environment-variable/AZURE_CLIENT_SECRET -d '{"value":"…"}'`);
+  const response = await fetch(`${env.CIRCLECI_API_URL}/context/${context.id}/environment-variable/AZURE_CLIENT_SECRET`, {
+    method: "PUT",
+    headers: { "Circle-Token": env.CIRCLECI_TOKEN ?? "", "content-type": "application/json" },
+    body: JSON.stringify({ value: `hand-set-${randomUUID()}` }),
+  });
+  console.log(`  -> ${response.status}, updated_at ${((await response.json()) as { updated_at?: string }).updated_at ?? "?"} (CircleCI's clock)`);
+  const before = sandbox.receiver.received.length;
+  console.log(bold("$ watchdog run   # the next cycle"));
+  const code = await runWatchdog(["run"], env, "ignore");
+  const drift = sandbox.receiver.received.slice(before).filter((h) => h.kind === "generic" && (h.body as GenericBody).data?.kind === "drifted");
+  for (const hook of drift) {
+    const data = (hook.body as GenericBody).data;
+    console.log(`  alert (${data?.severity ?? "?"}): ${data?.title ?? ""}`);
+    console.log(`    next step: ${data?.nextStep ?? ""}`);
+  }
+  console.log(`(watchdog exited with ${code}; ${drift.length} drifted alert${drift.length === 1 ? "" : "s"}: staging-deploy's old password stays until the drift is resolved)`);
+}
+
 interface GenericBody {
-  data?: { title?: string; severity?: string };
+  data?: { title?: string; severity?: string; kind?: string; nextStep?: string };
 }
 
 /** What reached the receiver, per sink, with every generic signature checked the way a receiver would. */
@@ -193,6 +221,8 @@ async function main(): Promise<void> {
     printDeliveries(sandbox.receiver.received, sandbox.signingSecret);
     const pings = sandbox.receiver.pings.filter((p) => p.status === 200).length;
     console.log(`\n  Heartbeat: ${pings} ping${pings === 1 ? "" : "s"} received by the dead-man's switch (sent after each successful cycle only).`);
+
+    await simulateHandChange(sandbox, env);
 
     console.log(bold("\n$ watchdog health"));
     await runWatchdog(["health"], env);
