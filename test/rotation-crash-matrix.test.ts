@@ -64,6 +64,8 @@ describe("rotation crash matrix (local state store)", () => {
       "0:vault.setSecret",
       "0:tester.test",
       "0:ci.setContextVariable",
+      // Before retiring: CircleCI still holds what the watchdog pushed (no drift).
+      "3:ci.listContextVariables",
       "3:directory.getApplication",
       "3:directory.removePassword",
       "3:vault.listVersions",
@@ -88,7 +90,7 @@ describe("rotation crash matrix (local state store)", () => {
 
   it("each external call's answer is lost after the server handled it", async () => {
     const points = clean.filter((c) => c.external).length;
-    expect(points).toBe(11);
+    expect(points).toBe(12);
     const limit = pLimit(4);
     const reports = await Promise.all(
       Array.from({ length: points }, (_, i) =>
@@ -115,11 +117,12 @@ describe("rotation crash matrix (local state store)", () => {
       "vault.setSecret": { emulator: () => sandbox.vault, route: keyVaultRoutes.setSecret },
       "tester.test": { emulator: () => sandbox.directory.entra, route: entraRouteNames.token },
       "ci.setContextVariable": { emulator: () => sandbox.circleci, route: "context.envvar.put" },
+      "ci.listContextVariables": { emulator: () => sandbox.circleci, route: "context.envvar.list" },
       "directory.removePassword": { emulator: () => sandbox.directory.graph, route: graphRouteNames.removePassword },
       "vault.setVersionEnabled": { emulator: () => sandbox.vault, route: keyVaultRoutes.updateSecret },
     };
     const points = clean.filter((c) => c.external);
-    expect(points).toHaveLength(11);
+    expect(points).toHaveLength(12);
     for (const [i, call] of points.entries()) {
       const target = routes[call.label];
       if (!target) throw new Error(`no emulator route for ${call.label}`);
@@ -137,7 +140,9 @@ describe("rotation crash matrix (local state store)", () => {
       });
       expectClean(`error at #${i + 1} ${call.label} (run ${call.run})`, report);
       const failures = report.outcomes.flatMap((o) => (o.busy ? [] : o.failure ? [o.failure] : []));
-      expect(failures.length, `error at ${call.label} surfaced as a failure`).toBeGreaterThan(0);
+      // The drift check before retiring cannot read CircleCI: drift unknown, retirement held and said (a note).
+      const held = report.outcomes.filter((o) => !o.busy && o.note?.startsWith("retirement held, drift unknown"));
+      expect(failures.length + held.length, `error at ${call.label} surfaced as a failure or a held retirement`).toBeGreaterThan(0);
     }
     covered.error = points.length;
   });
