@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { EntraWorld } from "../world/spec.js";
+import { defaultTenantPolicy, type ActorExemption, type AssignedAppManagementPolicy, type TenantAppManagementPolicy } from "./app-management-policy.js";
 import { newSecretText } from "./secret-text.js";
 
 export interface DirectoryPassword {
@@ -68,6 +69,8 @@ export interface DirectoryApp {
   federatedIdentityCredentials: DirectoryFederatedCredential[];
   /** Object ids of the owners (users or service principals); the managed identity's principal by default. */
   owners: string[];
+  /** When the app was registered: app management restrictions apply to apps created on or after their date. */
+  createdDateTime: string;
 }
 
 export interface DirectorySignIn {
@@ -117,7 +120,17 @@ export interface ManagedIdentity {
   identityHeader: string;
   /** Graph application permissions granted to it (app role assignments), by default all the watchdog can use. */
   roles: string[];
+  /** Custom security attributes of its service principal (an app management restriction's excludeActors may name one). */
+  customSecurityAttributes: ActorExemption[];
 }
+
+/** The tenant's app management policies; tests change them at any time. */
+export interface AppManagementState {
+  tenantDefault: TenantAppManagementPolicy;
+  policies: AssignedAppManagementPolicy[];
+}
+
+const defaultCreatedDateTime = "2020-01-01T00:00:00Z";
 
 /** Every Graph application permission the watchdog can use: the default grant of a sandbox tenant. */
 export const allWatchdogGraphRoles = ["Application.ReadWrite.OwnedBy", "AuditLog.Read.All", "Policy.Read.All"];
@@ -180,10 +193,20 @@ export class DirectoryState {
   private readonly staleViews = new Map<string, { view: DirectoryApp; until: number }>();
   /** The directory's clock for credential validity and new credentials' dates; tests may move it. */
   now: () => Date;
+  /** The tenant default and per-app app management policies (enforced on addPassword). */
+  readonly appManagement: AppManagementState;
 
   constructor(world: EntraWorld, now: () => Date = () => new Date()) {
     this.tenantId = world.tenantId;
-    this.managedIdentity = { ...world.managedIdentity, roles: [...(world.managedIdentity.roles ?? allWatchdogGraphRoles)] };
+    this.managedIdentity = {
+      ...world.managedIdentity,
+      roles: [...(world.managedIdentity.roles ?? allWatchdogGraphRoles)],
+      customSecurityAttributes: [...(world.managedIdentity.customSecurityAttributes ?? [])],
+    };
+    this.appManagement = {
+      tenantDefault: structuredClone(world.appManagementPolicies?.tenantDefault ?? defaultTenantPolicy()),
+      policies: structuredClone(world.appManagementPolicies?.policies ?? []),
+    };
     this.applications = world.applications.map((app) => ({
       id: app.id,
       appId: app.appId,
@@ -197,6 +220,7 @@ export class DirectoryState {
         description: f.description ?? null,
       })),
       owners: [...(app.owners ?? [world.managedIdentity.principalId])],
+      createdDateTime: app.createdDateTime ?? defaultCreatedDateTime,
     }));
     for (const signIn of world.signIns) this.signIns.set(signIn.keyId.toLowerCase(), { ...signIn });
     this.signInReportsAvailable = world.signInReportsAvailable;
@@ -269,6 +293,11 @@ export class DirectoryState {
     return "added";
   }
 
+  /** The per-app policy assigned to the app (only one can be), if any. */
+  assignedPolicy(app: DirectoryApp): AssignedAppManagementPolicy | undefined {
+    return this.appManagement.policies.find((p) => p.appliesTo.some((id) => sameId(id, app.id)));
+  }
+
   appById(id: string): DirectoryApp | undefined {
     return this.applications.find((app) => sameId(app.id, id));
   }
@@ -288,6 +317,7 @@ export class DirectoryState {
       keyCredentials: input.keyCredentials ?? [],
       federatedIdentityCredentials: input.federatedIdentityCredentials ?? [],
       owners: input.owners ?? [this.managedIdentity.principalId],
+      createdDateTime: input.createdDateTime ?? this.now().toISOString(),
     };
     this.applications.push(app);
     return app;

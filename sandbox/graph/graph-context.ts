@@ -25,8 +25,18 @@ export interface GraphContext {
  */
 export type MissingCredentialAnswer = "sandbox-wording" | "not-found" | "other-wording";
 
+/**
+ * How Graph refuses an addPassword that an app management policy forbids. Microsoft documents no error code for
+ * it; a public report quotes a 400 "Credential lifetime exceeds the max value allowed as per assigned policy
+ * <policy id>" (KelvinTegelaar/CIPP-API#1970). "policy-wording": 400 Request_BadRequest in those words (and the
+ * like for a blocked addition); "generic": 400 BadRequest "One or more properties contains invalid values." —
+ * the product must decide from the status alone, never from either wording.
+ */
+export type PolicyRefusalAnswer = "policy-wording" | "generic";
+
 export interface GraphKnobs {
   missingCredential: MissingCredentialAnswer;
+  policyRefusal: PolicyRefusalAnswer;
 }
 
 /** The answer to a removal of `what` (a key id, a federated credential's id) that is not there. */

@@ -2,12 +2,13 @@ import { Emulator, type Route } from "../core/emulator.js";
 import type { RequestLog } from "../core/request-log.js";
 import type { TokenRegistry } from "../core/tokens.js";
 import type { DirectoryState } from "./directory-state.js";
-import type { GraphContext, GraphKnobs, MissingCredentialAnswer } from "./graph-context.js";
+import type { GraphContext, GraphKnobs, MissingCredentialAnswer, PolicyRefusalAnswer } from "./graph-context.js";
 import { graphBadRequest, graphErrorShape } from "./graph-errors.js";
 import { applicationRoutes } from "./routes/applications.js";
 import { batchRoute } from "./routes/batch.js";
 import { federatedCredentialRoutes } from "./routes/federated-credentials.js";
 import { passwordRoutes } from "./routes/passwords.js";
+import { policyRoutes } from "./routes/policies.js";
 import { reportRoutes } from "./routes/reports.js";
 import { signInLogRoutes } from "./routes/sign-in-log.js";
 
@@ -22,6 +23,8 @@ export interface GraphEmulatorOptions {
   log?: RequestLog;
   /** How a removal of a credential that is not there is answered (default "sandbox-wording"). */
   missingCredentialAnswer?: MissingCredentialAnswer;
+  /** How an addPassword beyond the app management policy is refused (default "policy-wording"). */
+  policyRefusal?: PolicyRefusalAnswer;
 }
 
 /**
@@ -35,7 +38,7 @@ export class GraphEmulator extends Emulator {
   constructor(options: GraphEmulatorOptions) {
     const maxPageSize = options.maxPageSize ?? 999;
     if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw new Error(`Graph emulator: maxPageSize must be a positive integer, got ${maxPageSize}`);
-    const knobs: GraphKnobs = { missingCredential: options.missingCredentialAnswer ?? "sandbox-wording" };
+    const knobs: GraphKnobs = { missingCredential: options.missingCredentialAnswer ?? "sandbox-wording", policyRefusal: options.policyRefusal ?? "policy-wording" };
     const context: GraphContext = { state: options.state, tokens: options.tokens, maxPageSize, host: {}, knobs };
     const routes: Route[] = [
       ...applicationRoutes(context),
@@ -43,6 +46,7 @@ export class GraphEmulator extends Emulator {
       ...federatedCredentialRoutes(context),
       ...reportRoutes(context),
       ...signInLogRoutes(context),
+      ...policyRoutes(context),
     ];
     super(
       {
@@ -65,5 +69,14 @@ export class GraphEmulator extends Emulator {
 
   set missingCredentialAnswer(answer: MissingCredentialAnswer) {
     this.knobs.missingCredential = answer;
+  }
+
+  /** How an addPassword beyond the app management policy is refused (see `PolicyRefusalAnswer`). */
+  get policyRefusal(): PolicyRefusalAnswer {
+    return this.knobs.policyRefusal;
+  }
+
+  set policyRefusal(answer: PolicyRefusalAnswer) {
+    this.knobs.policyRefusal = answer;
   }
 }

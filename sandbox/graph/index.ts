@@ -13,5 +13,11 @@ export {
 export { graphApplicationWriteRoutes, graphRouteNames, type GraphRouteName } from "./route-names.js";
 export { ficLimits } from "./routes/federated-credentials.js";
 export { batchLimit } from "./routes/batch.js";
-export { graphAudience, type MissingCredentialAnswer } from "./graph-context.js";
+export { graphAudience, type MissingCredentialAnswer, type PolicyRefusalAnswer } from "./graph-context.js";
+export {
+  defaultTenantPolicy,
+  type AssignedAppManagementPolicy,
+  type PasswordRestriction,
+  type TenantAppManagementPolicy,
+} from "./app-management-policy.js";
 export { smallTenantWorld, type SmallTenantOptions } from "./small-tenant.js";

@@ -13,6 +13,9 @@ export const graphRouteNames = {
   batch: "batch",
   signInActivities: "reports.appCredentialSignInActivities",
   signIns: "auditLogs.signIns",
+  tenantAppManagementPolicy: "policies.defaultAppManagementPolicy",
+  appManagementPolicies: "policies.appManagementPolicies",
+  appAppManagementPolicies: "applications.appManagementPolicies",
 } as const;
 
 export type GraphRouteName = (typeof graphRouteNames)[keyof typeof graphRouteNames];

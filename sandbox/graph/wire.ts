@@ -43,6 +43,7 @@ export function applicationToWire(app: DirectoryApp): WireObject {
   return {
     id: app.id,
     appId: app.appId,
+    createdDateTime: app.createdDateTime,
     displayName: app.displayName,
     signInAudience: "AzureADMyOrg",
     tags: [...app.tags],
@@ -53,7 +54,7 @@ export function applicationToWire(app: DirectoryApp): WireObject {
 
 /** Properties `$select` may name on an application. */
 export const applicationProperties = Object.keys(
-  applicationToWire({ id: "", appId: "", displayName: "", tags: [], passwordCredentials: [], keyCredentials: [], federatedIdentityCredentials: [], owners: [] }),
+  applicationToWire({ id: "", appId: "", displayName: "", tags: [], passwordCredentials: [], keyCredentials: [], federatedIdentityCredentials: [], owners: [], createdDateTime: "" }),
 );
 
 export function project(object: WireObject, properties: string[] | undefined): WireObject {

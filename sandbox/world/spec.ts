@@ -1,3 +1,5 @@
+import type { ActorExemption, AssignedAppManagementPolicy, TenantAppManagementPolicy } from "../graph/app-management-policy.js";
+
 /**
  * A sandbox world: everything the emulators hold at start. Dates are ISO strings so that a world is
  * plain data (worlds are generated relative to a `now` the caller chooses).
@@ -34,7 +36,14 @@ export interface CircleWorld {
 export interface EntraWorld {
   tenantId: string;
   /** The watchdog's own managed identity: what IDENTITY_ENDPOINT hands out tokens for. */
-  managedIdentity: { clientId: string; principalId: string; identityHeader: string; roles?: string[] };
+  managedIdentity: {
+    clientId: string;
+    principalId: string;
+    identityHeader: string;
+    roles?: string[];
+    /** Custom security attributes of its service principal: an app management restriction's `excludeActors` may exempt it. */
+    customSecurityAttributes?: ActorExemption[];
+  };
   applications: Array<{
     id: string; // object id
     appId: string;
@@ -52,7 +61,15 @@ export interface EntraWorld {
     federatedIdentityCredentials?: Array<{ id: string; name: string; issuer: string; subject: string; audiences: string[]; description?: string }>;
     /** Owner object ids; default: the managed identity's principal (so Application.ReadWrite.OwnedBy can change it). */
     owners?: string[];
+    /** When the app was registered (app management restrictions apply by it); default 2020-01-01. */
+    createdDateTime?: string;
   }>;
+  /** The tenant's app management policies (default: the tenant default, disabled, and no per-app policy). */
+  appManagementPolicies?: {
+    tenantDefault?: TenantAppManagementPolicy;
+    /** Per-app policies, each with the object ids of the applications it is assigned to. */
+    policies?: AssignedAppManagementPolicy[];
+  };
   /** Beta appCredentialSignInActivities by key id; a key absent here has no recorded sign-in. */
   signIns: Array<{ keyId: string; appId: string; lastSignInDateTime: string }>;
   /** false: the tenant has no P1/P2 licence, sign-in activity answers 403. */

@@ -1,4 +1,6 @@
 import type { Route } from "../../core/emulator.js";
+import { effectiveRestrictions, refusePassword, type PasswordRefusal } from "../app-management-policy.js";
+import type { DirectoryApp } from "../directory-state.js";
 import { applicationPath, authenticated, contextUrl, missingCredentialReply, readJsonObject, resolveApplication, type GraphContext } from "../graph-context.js";
 import { graphBadRequest } from "../graph-errors.js";
 import { denyWrite } from "../permissions.js";
@@ -18,6 +20,28 @@ function optionalDate(value: unknown): Date | null | undefined {
   if (typeof value !== "string") return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The 400 Entra answers a password its app management policy forbids, in the words the knob chooses. */
+function policyRefusalReply(context: GraphContext, refusal: PasswordRefusal): ReturnType<typeof graphBadRequest> {
+  if (context.knobs.policyRefusal === "generic") return graphBadRequest("One or more properties contains invalid values.", "BadRequest");
+  return refusal.restriction === "passwordLifetime"
+    ? graphBadRequest(`Credential lifetime exceeds the max value allowed as per assigned policy ${refusal.policyId}.`)
+    : graphBadRequest("Password credentials are not allowed for this application as per the assigned app management policy.");
+}
+
+/** Why the tenant's app management policy forbids this password (none: it may be added). */
+function policyRefusal(context: GraphContext, app: DirectoryApp, startMs: number, endMs: number): PasswordRefusal | undefined {
+  const { state } = context;
+  const assigned = state.assignedPolicy(app);
+  return refusePassword({
+    restrictions: effectiveRestrictions(state.appManagement.tenantDefault, assigned),
+    policyId: assigned?.id ?? "00000000-0000-0000-0000-000000000000",
+    appCreatedAt: app.createdDateTime,
+    actorAttributes: state.managedIdentity.customSecurityAttributes,
+    startMs,
+    endMs,
+  });
 }
 
 /** `POST …/addPassword` (the only answer that carries `secretText`) and `POST …/removePassword`. */
@@ -48,6 +72,9 @@ export function passwordRoutes(context: GraphContext): Route[] {
         if (endAt.getTime() <= startAt.getTime()) {
           return graphBadRequest("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential': it must be later than startDateTime.");
         }
+        // Enforced when a secret is added, never on tokens of existing ones (application authentication methods overview).
+        const refusal = policyRefusal(context, resolved.app, startAt.getTime(), endAt.getTime());
+        if (refusal) return policyRefusalReply(context, refusal);
         const password = context.state.addPassword(resolved.app, {
           displayName,
           startDateTime: startAt.toISOString(),
