@@ -184,7 +184,8 @@ export function formatRotationOutcome(outcome: RotationOutcome): string {
   const lines = [`  ${outcome.credential}: rotation ${outcome.rotationId ?? ""} is ${outcome.state}`.replace("  is", " is")];
   for (const step of outcome.steps) lines.push(`    ${step.at}  ${step.step.padEnd(7)} ${step.outcome}${step.detail ? `  (${step.detail})` : ""}`);
   if (outcome.waitingUntil) lines.push(`    the old secret stays valid until the overlap ends: retired from ${outcome.waitingUntil} on`);
-  if (outcome.note) lines.push(`    ${outcome.note}`);
+  if (outcome.note && !outcome.blocked) lines.push(`    ${outcome.note}`);
+  if (outcome.blocked) lines.push(`    BLOCKED by the tenant's app management policy: ${outcome.blocked.reason}`, `    way out: ${outcome.blocked.wayOut}`);
   if (outcome.failure) lines.push(`    FAILED at ${outcome.failure.step}: ${outcome.failure.message} (the next cycle resumes)`);
   return `${lines.join("\n")}\n`;
 }

@@ -102,7 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const watchdog = await openWatchdog(io.env, { host: "cli" });
       const result = await watchdog.rotate(name, { actor: cliActor(io.env), dryRun: options.dryRun === true, repush: options.repush === true });
       io.stdout.write(options.json ? json(result.dryRun ? result.plan : result.outcome) : formatRotation(result));
-      if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure)) code = EXIT.failed;
+      if (!result.dryRun && (isBusy(result.outcome) || result.outcome.failure || result.outcome.blocked)) code = EXIT.failed;
     });
 
   const migrationCommand = (command: MigrationCommand, description: string) =>

@@ -58,8 +58,10 @@ describe("rotation crash matrix (local state store)", () => {
     const external = clean.filter((c) => c.external).map((c) => `${c.run}:${c.label}`);
     expect(external).toEqual([
       "0:directory.getApplication",
+      "0:directory.readAppPolicy",
       "0:vault.listVersions",
       "0:ci.listContexts",
+      "0:ci.listContextVariables",
       "0:directory.addPassword",
       "0:vault.setSecret",
       "0:tester.test",
@@ -90,7 +92,7 @@ describe("rotation crash matrix (local state store)", () => {
 
   it("each external call's answer is lost after the server handled it", async () => {
     const points = clean.filter((c) => c.external).length;
-    expect(points).toBe(12);
+    expect(points).toBe(14);
     const limit = pLimit(4);
     const reports = await Promise.all(
       Array.from({ length: points }, (_, i) =>
@@ -111,18 +113,19 @@ describe("rotation crash matrix (local state store)", () => {
   it("each external call fails at the emulator (retries exhausted)", async () => {
     const routes: Record<string, { emulator: () => { faults: { set: (r: string, k: object) => void } }; route: string }> = {
       "directory.getApplication": { emulator: () => sandbox.directory.graph, route: graphRouteNames.applicationsList },
+      "directory.readAppPolicy": { emulator: () => sandbox.directory.graph, route: graphRouteNames.tenantAppManagementPolicy },
+      "ci.listContextVariables": { emulator: () => sandbox.circleci, route: "context.envvar.list" },
       "vault.listVersions": { emulator: () => sandbox.vault, route: keyVaultRoutes.listVersions },
       "ci.listContexts": { emulator: () => sandbox.circleci, route: "context.list" },
       "directory.addPassword": { emulator: () => sandbox.directory.graph, route: graphRouteNames.addPassword },
       "vault.setSecret": { emulator: () => sandbox.vault, route: keyVaultRoutes.setSecret },
       "tester.test": { emulator: () => sandbox.directory.entra, route: entraRouteNames.token },
       "ci.setContextVariable": { emulator: () => sandbox.circleci, route: "context.envvar.put" },
-      "ci.listContextVariables": { emulator: () => sandbox.circleci, route: "context.envvar.list" },
       "directory.removePassword": { emulator: () => sandbox.directory.graph, route: graphRouteNames.removePassword },
       "vault.setVersionEnabled": { emulator: () => sandbox.vault, route: keyVaultRoutes.updateSecret },
     };
     const points = clean.filter((c) => c.external);
-    expect(points).toHaveLength(12);
+    expect(points).toHaveLength(14);
     for (const [i, call] of points.entries()) {
       const target = routes[call.label];
       if (!target) throw new Error(`no emulator route for ${call.label}`);
@@ -142,7 +145,9 @@ describe("rotation crash matrix (local state store)", () => {
       const failures = report.outcomes.flatMap((o) => (o.busy ? [] : o.failure ? [o.failure] : []));
       // The drift check before retiring cannot read CircleCI: drift unknown, retirement held and said (a note).
       const held = report.outcomes.filter((o) => !o.busy && o.note?.startsWith("retirement held, drift unknown"));
-      expect(failures.length + held.length, `error at ${call.label} surfaced as a failure or a held retirement`).toBeGreaterThan(0);
+      // An app management policy that cannot be read is "unknown", not a failure: the mint is tried, and a 400 would block it.
+      if (call.label === "directory.readAppPolicy") expect(failures, "an unreadable policy is no failure").toEqual([]);
+      else expect(failures.length + held.length, `error at ${call.label} surfaced as a failure or a held retirement`).toBeGreaterThan(0);
     }
     covered.error = points.length;
   });

@@ -114,14 +114,17 @@ describe("rotation through Key Vault (context variable)", () => {
 
     // The count: a clean rotation across both runs (CircleCI: the push, and the drift check before retiring).
     const calls = (["graph", "keyvault", "circleci", "entra"] as const).map((s) => first.apiCallsBySystem[s] + last.apiCallsBySystem[s]);
-    expect(calls).toEqual([4, 4, 3, 1]);
-    expect(first.apiCalls + last.apiCalls).toBe(12);
+    expect(calls).toEqual([5, 4, 4, 1]);
+    expect(first.apiCalls + last.apiCalls).toBe(14);
 
     // On the wire: Key Vault's 401 challenge once per run that touches the vault, MSAL's OpenID discovery
     // before the token request; the emulators saw nothing else.
     expect(wire.sort()).toEqual(
       [
         "applications.list 200",
+        "policies.defaultAppManagementPolicy 200",
+        "applications.appManagementPolicies 200",
+        "applications.get 200",
         "applications.addPassword 200",
         "applications.list 200",
         "applications.removePassword 204",
@@ -134,6 +137,7 @@ describe("rotation through Key Vault (context variable)", () => {
         "secret.versions 200",
         "secret.update 200",
         "context.list 200",
+        "context.envvar.list 200",
         "context.envvar.put 200",
         // The drift check before retiring: CircleCI still holds what the watchdog pushed.
         "context.envvar.list 200",
@@ -185,8 +189,8 @@ describe("rotation through Key Vault (context variable)", () => {
     const clock = new TestClock();
     const first = result(await rotate(kase, clock));
     expect(first.state).toBe("pushed");
-    // No context to look up for a project variable.
-    expect(first.apiCallsBySystem.circleci).toBe(1);
+    // No context to look up for a project variable: its variables are listed (may the token's user manage it?), then set.
+    expect(first.apiCallsBySystem.circleci).toBe(2);
     clock.advance(25 * HOUR);
     expect(result(await rotate(kase, clock)).state).toBe("retired");
     const keys = sandbox.passwords(kase).map((p) => p.keyId);

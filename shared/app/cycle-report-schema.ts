@@ -44,6 +44,10 @@ const rotationOutcomeSchema = z.union([
     apiCallsBySystem: apiCalls,
     waitingUntil: timestamp.optional(),
     note: z.string().optional(),
+    blocked: z
+      .strictObject({ reason: z.string(), wayOut: z.string(), retryAt: timestamp.optional() })
+      .optional()
+      .describe("The tenant's app management policy forbids the new secret: nothing was minted."),
     failure: z.strictObject({ step: z.enum([...rotationSteps, "lease", "journal"]), message: z.string() }).optional(),
   }),
   z.strictObject({

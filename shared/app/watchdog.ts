@@ -238,7 +238,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       if (credential.action !== "oidc") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials are federated`);
       return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now() });
     },
-    doctor: () => runDoctor(adapters, policy, { vaultUrl: settings.keyVaultUrl }),
+    doctor: () => runDoctor(adapters, policy, { vaultUrl: settings.keyVaultUrl, now: now() }),
     discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),
   };
 }

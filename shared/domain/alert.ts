@@ -21,6 +21,7 @@ export const alertKinds = [
   "waiver-ending", // a policy waiver ends within 30 days
   "vault-changed", // a Key Vault secret the watchdog keeps got a version the watchdog did not write
   "broker-refusals", // a burst of refused OIDC broker exchanges
+  "blocked-by-tenant-policy", // the tenant's app management policy forbids a rotation's new client secret
 ] as const;
 
 export type AlertKind = (typeof alertKinds)[number];

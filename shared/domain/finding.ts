@@ -59,7 +59,11 @@ export interface WatchedCredential {
   waiver?: WaiverMark;
 }
 
-export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed" | "permission-missing" | "drifted";
+/**
+ * blocked-by-tenant-policy: the tenant's app management policy forbids the rotation's new client secret (read
+ * before minting, or Graph refused it with a 400); its nextStep is the way out (OIDC migration).
+ */
+export type FindingKind = "expired" | "expiring" | "long-lived" | "not-found" | "exposed" | "permission-missing" | "drifted" | "blocked-by-tenant-policy";
 
 /**
  * A permission or role a credential's rotation or migration needs and the watchdog's identity lacks (`missing`),
@@ -195,6 +199,8 @@ export interface Plan {
     exposed: number;
     /** Rotated credentials whose CircleCI value was changed outside the watchdog. */
     drifted: number;
+    /** Rotate credentials whose new secret the tenant's app management policy forbids. */
+    blockedByTenantPolicy?: number;
     steps: number;
     /** Findings an active waiver accepts (counted in the totals above too). */
     waived?: number;

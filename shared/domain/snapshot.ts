@@ -1,3 +1,5 @@
+import type { AppPolicyEvidence } from "./app-policy/evidence.js";
+
 /**
  * The normalized inventory: what one cycle read from CircleCI, Entra (Graph) and Key Vault.
  * It holds metadata only — never a secret value. Times are ISO 8601 strings.
@@ -99,12 +101,20 @@ export interface ProjectReads {
   notFound: string[];
 }
 
+/** The app management policy evidence of one app a rotate credential binds. */
+export interface AppPolicyRead {
+  appId: string;
+  evidence: AppPolicyEvidence;
+}
+
 export interface Snapshot {
   takenAt: string;
   circleci: { contexts: CiContext[]; variables: CiVariable[]; projects: string[]; projectReads?: ProjectReads };
   entra: { apps: EntraApp[] };
   /** null when no vault is configured. */
   keyVault: { secrets: VaultSecretInfo[] } | null;
+  /** The app management policies of the apps rotate credentials bind (absent: not read, e.g. older stored reads). */
+  appPolicies?: AppPolicyRead[];
   /** Everything that could not be read. A snapshot with errors is incomplete: nothing may be removed on it. */
   errors: SourceError[];
 }

@@ -10,7 +10,9 @@ import { deliverPending, isFirstCycle, loadLedger, markAnnounced, recordAlerts, 
 import { takeInventory, type InventoryProgress } from "./inventory.js";
 import { observeCycleDrift } from "./rotation/cycle-drift.js";
 import { act, changedTheWorld } from "./act.js";
-import { isBusy, type PropagationOptions, type RotationOutcome } from "./rotation/index.js";
+import { isBusy, rotationBlocks, type PropagationOptions, type RotationOutcome } from "./rotation/index.js";
+import type { RotationBlock } from "../domain/app-policy/index.js";
+import type { StateStore } from "../ports/state-store.js";
 import { isMigrationBusy, loadMigrationStatuses, type MigrationOutcome } from "./migration/index.js";
 import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-health.js";
 import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
@@ -122,6 +124,14 @@ function rotationFailureAlerts(rotations: RotationOutcome[], plan: Plan, now: Da
   return { raise };
 }
 
+/**
+ * Rotations Graph refused (blocked journals), for the plan's blocked-by-tenant-policy findings. A store that
+ * cannot be read leaves them out: they only report, and the journals themselves still hold the rotations back.
+ */
+export async function knownRotationBlocks(state: StateStore): Promise<RotationBlock[]> {
+  return rotationBlocks(state).catch(() => []);
+}
+
 /** The plan with the OIDC migration progress of the policy's oidc credentials (state), and their first OIDC sign-ins (the sign-in log). */
 export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "adapters" | "policy">): Promise<Plan> {
   const oidc = deps.policy.credentials.filter((c) => c.action === "oidc");
@@ -136,7 +146,7 @@ export async function withMigrations(plan: Plan, deps: Pick<CycleDependencies, "
  */
 export async function planWithPermissions(snapshot: Snapshot, deps: Pick<CycleDependencies, "adapters" | "policy" | "vaultUrl">, now: Date): Promise<Plan> {
   const drift = await observeCycleDrift(deps.adapters, deps.policy, snapshot);
-  const plan = buildPlan(snapshot, deps.policy, now, { vaultConfigured: deps.adapters.vault !== undefined, drift });
+  const plan = buildPlan(snapshot, deps.policy, now, { vaultConfigured: deps.adapters.vault !== undefined, drift, rotationBlocks: await knownRotationBlocks(deps.adapters.state) });
   return withPermissions(deps.adapters, deps.policy, plan, { apps: snapshot.entra.apps, ...(deps.vaultUrl ? { vaultUrl: deps.vaultUrl } : {}) });
 }
 
@@ -209,8 +219,10 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   // Alerts speak of the world as it is after acting: a secret rotated a minute ago is not "expiring".
   let alertPlan = plan;
   let latest = { snapshot, plan };
-  if (changedTheWorld(report)) {
-    const after = await takeInventory(adapters, policy, { now: options.now() });
+  // …and a rotation Graph refused just now is a blocked finding now, not next cycle.
+  const refused = report.rotations.some((outcome) => !isBusy(outcome) && outcome.blocked !== undefined);
+  if (changedTheWorld(report) || refused) {
+    const after = changedTheWorld(report) ? await takeInventory(adapters, policy, { now: options.now() }) : snapshot;
     // Still-blocked steps stay blocked findings: the alerts must not resolve them because something else rotated.
     alertPlan = await planWithPermissions(after, deps, options.now());
     latest = { snapshot: after, plan: alertPlan };

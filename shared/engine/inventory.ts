@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { Policy } from "../domain/policy/index.js";
-import type { CiContext, CiVariable, ContextRestrictions, EntraApp, ProjectReads, ProjectSource, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
+import type { AppPolicyRead, CiContext, CiVariable, ContextRestrictions, EntraApp, ProjectReads, ProjectSource, Snapshot, SourceError, SourceName, VaultSecretInfo } from "../domain/snapshot.js";
 import { answeredStatus, type CiSecretStore } from "../ports/ci-secret-store.js";
 import type { Directory } from "../ports/directory.js";
 import { uniqueBy } from "../domain/unique-by.js";
@@ -24,6 +24,28 @@ export interface InventoryOptions {
   /** Context and project reads started at once (default 64; the adapters bound their own requests in flight). */
   concurrency?: number;
   onProgress?: (progress: InventoryProgress) => void;
+}
+
+/**
+ * The app management policies of every app a rotate credential binds (a rotation mints there): read with the
+ * inventory so the plan can say what a new secret may be. Unreadable evidence is kept as such (never a failed
+ * inventory: it removes nothing, and "unknown" is what the plan then says).
+ */
+async function readAppPolicies(directory: Directory, policy: Policy, apps: EntraApp[]): Promise<AppPolicyRead[]> {
+  const bound = new Set(policy.credentials.flatMap((c) => (c.action === "rotate" ? [c.entra.appId.toLowerCase()] : [])));
+  const targets = apps.filter((app) => bound.has(app.appId.toLowerCase()));
+  const limit = pLimit(4);
+  return Promise.all(
+    targets.map((app) =>
+      limit(async () => {
+        try {
+          return { appId: app.appId, evidence: await directory.readAppPolicy(app.objectId) };
+        } catch (error) {
+          return { appId: app.appId, evidence: { readable: false as const, reason: describe(error) } };
+        }
+      }),
+    ),
+  );
 }
 
 function describe(error: unknown): string {
@@ -204,12 +226,14 @@ export async function takeInventory(sources: InventorySources, policy: Policy, o
     }
   })();
 
-  const [ci, apps, vault] = await Promise.all([circleci, entra, keyVault]);
+  const policies = entra.then((apps) => readAppPolicies(sources.directory, policy, apps));
+  const [ci, apps, vault, appPolicies] = await Promise.all([circleci, entra, keyVault, policies]);
   return {
     takenAt: options.now.toISOString(),
     circleci: ci,
     entra: { apps },
     keyVault: vault,
+    ...(appPolicies.length > 0 ? { appPolicies } : {}),
     errors,
   };
 }

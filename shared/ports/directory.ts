@@ -1,3 +1,4 @@
+import type { AppPolicyEvidence } from "../domain/app-policy/index.js";
 import type { SecretValue } from "../domain/secret-value.js";
 import type { AppPassword, EntraApp } from "../domain/snapshot.js";
 import type { ObservedFic } from "../domain/migration/federation-plan.js";
@@ -40,6 +41,8 @@ export interface Directory {
    * already there is not an error (Graph refuses the duplicate; the app's owners, re-read, settle it).
    */
   addOwner(appObjectId: string, objectId: string): Promise<void>;
+  /** The app management policies that govern the app's client secrets (tenant default and assigned), or why they could not be read. */
+  readAppPolicy(appObjectId: string): Promise<AppPolicyEvidence>;
 }
 
 export interface CallerIdentity {
@@ -52,4 +55,20 @@ export interface CallerIdentity {
 /** Proves a client secret works: acquires a token with it (client-credentials grant). */
 export interface SecretTester {
   test(tenantId: string, appId: string, secret: SecretValue): Promise<{ ok: true } | { ok: false; reason: string; retryable: boolean }>;
+}
+
+/**
+ * Graph answered a well-formed addPassword with 400. Graph documents no error code for a password the tenant's
+ * app management policy forbids (and its words change), so the status alone says it: nothing was added.
+ * Carries the status and Graph's error code only, never the answer's words.
+ */
+export class PasswordRefused extends Error {
+  override readonly name = "PasswordRefused";
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(`Graph refused the new client secret (${status} ${code})`);
+  }
 }

@@ -3,14 +3,19 @@ import { z } from "zod";
 import { SecretValue } from "../../domain/secret-value.js";
 import { AdaptiveLimiter } from "../pacing/index.js";
 import type { AppPassword, EntraApp } from "../../domain/snapshot.js";
-import type { CallerIdentity, Directory, FederatedCredential, FederatedSignIns, SignInEvidence } from "../../ports/directory.js";
+import { PasswordRefused, type CallerIdentity, type Directory, type FederatedCredential, type FederatedSignIns, type SignInEvidence } from "../../ports/directory.js";
 import { readCallerIdentity } from "./caller-identity.js";
 import { callGraph, type GraphCallSpec } from "./graph-call.js";
 import { createGraphClient } from "./graph-client.js";
 import { GraphError } from "./graph-error.js";
+import type { AppPolicyEvidence } from "../../domain/app-policy/index.js";
+import { toPolicyRead } from "./app-policy.js";
 import {
   addedPasswordSchema,
+  applicationCreatedSchema,
   applicationSchema,
+  appManagementPolicySchema,
+  tenantAppManagementPolicySchema,
   credentialSignInActivityAnswerSchema,
   credentialSignInActivitySchema,
   directoryObjectSchema,
@@ -98,14 +103,22 @@ export class GraphDirectory implements Directory {
 
   async addPassword(appObjectId: string, request: { displayName: string; endDateTime: string }): Promise<{ password: AppPassword; secret: SecretValue }> {
     const path = `/applications/${segment(appObjectId)}/addPassword`;
-    const added = await this.call({
-      operation: "addPassword",
-      method: "POST",
-      path,
-      safety: "not-idempotent",
-      send: () => this.client.api(path).post({ passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime } }),
-      schema: addedPasswordSchema,
-    });
+    let added: z.infer<typeof addedPasswordSchema>;
+    try {
+      added = await this.call({
+        operation: "addPassword",
+        method: "POST",
+        path,
+        safety: "not-idempotent",
+        send: () => this.client.api(path).post({ passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime } }),
+        schema: addedPasswordSchema,
+      });
+    } catch (error) {
+      // The request names only a display name and an end date: a 400 is the tenant's app management policy
+      // (lifetime beyond maxLifetime, passwords blocked). Graph documents no code for it: the status decides.
+      if (error instanceof GraphError && error.status === 400) throw new PasswordRefused(error.status, error.code);
+      throw error;
+    }
     const { secretText, ...metadata } = added;
     return { password: toAppPassword(metadata), secret: new SecretValue(secretText) };
   }
@@ -230,6 +243,41 @@ export class GraphDirectory implements Directory {
     } catch (error) {
       if (error instanceof GraphError && error.status === 404 && error.code === "Request_ResourceNotFound") return false;
       throw error;
+    }
+  }
+
+  /**
+   * The tenant default app management policy, the policy assigned to the app and the app's creation date
+   * (restrictions apply by it). Needs Policy.Read.All; any failure — 403, an answer that does not parse, no
+   * answer — makes the evidence unreadable, never "no restrictions".
+   */
+  async readAppPolicy(appObjectId: string): Promise<AppPolicyEvidence> {
+    const appPath = `/applications/${segment(appObjectId)}`;
+    const assignedPath = `${appPath}/appManagementPolicies`;
+    const tenantPath = "/policies/defaultAppManagementPolicy";
+    try {
+      const [tenant, assigned, app] = await Promise.all([
+        this.call({ operation: "readTenantAppManagementPolicy", method: "GET", path: tenantPath, safety: "idempotent", send: () => this.client.api(tenantPath).get(), schema: tenantAppManagementPolicySchema }),
+        this.listAll("listAppManagementPolicies", assignedPath, appManagementPolicySchema, () => this.client.api(assignedPath).get()),
+        this.call({
+          operation: "getApplication",
+          method: "GET",
+          path: appPath,
+          safety: "idempotent",
+          send: () => this.client.api(appPath).select(["id", "createdDateTime"]).get(),
+          schema: applicationCreatedSchema,
+        }),
+      ]);
+      return {
+        readable: true,
+        tenantDefault: toPolicyRead(tenant.id, tenant.isEnabled, tenant.applicationRestrictions),
+        assigned: assigned.map((p) => toPolicyRead(p.id, p.isEnabled, p.restrictions)),
+        appCreatedDateTime: app.createdDateTime ?? null,
+      };
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      const answer = error.status === -1 ? "no answer" : `Graph answered ${error.status} ${error.code}`;
+      return { readable: false, reason: `${error.operation}: ${answer}` };
     }
   }
 

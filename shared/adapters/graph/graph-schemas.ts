@@ -75,3 +75,27 @@ export const signInSchema = z.object({
 
 /** A directoryObject of a collection such as an application's owners: only its id is read. */
 export const directoryObjectSchema = z.object({ id: z.string() });
+
+/** passwordCredentialConfiguration: fields Graph added later (`state`, `excludeActors`) may be absent. */
+export const passwordRestrictionSchema = z.object({
+  restrictionType: z.string().min(1),
+  state: z.string().nullable().optional(),
+  maxLifetime: z.string().nullable().optional(),
+  restrictForAppsCreatedAfterDateTime: z.string().nullable().optional(),
+  excludeActors: z.object({ customSecurityAttributes: z.array(z.unknown()).nullable().optional() }).nullable().optional(),
+});
+
+/** appManagementConfiguration, reduced to its password restrictions. */
+const appManagementRestrictionsSchema = z.object({ passwordCredentials: z.array(passwordRestrictionSchema).nullable().optional() }).nullable().optional();
+
+/** tenantAppManagementPolicy (GET /policies/defaultAppManagementPolicy). */
+export const tenantAppManagementPolicySchema = z.object({
+  id: z.string().min(1),
+  isEnabled: z.boolean(),
+  applicationRestrictions: appManagementRestrictionsSchema,
+});
+
+/** appManagementPolicy (GET /applications/{id}/appManagementPolicies). */
+export const appManagementPolicySchema = z.object({ id: z.string().min(1), isEnabled: z.boolean(), restrictions: appManagementRestrictionsSchema });
+
+export const applicationCreatedSchema = z.object({ id: z.string().min(1), createdDateTime: z.string().nullable().optional() });

@@ -160,7 +160,8 @@ function decideOne(
   const exposed = view.findings.get("exposed");
   const blocked = view.findings.get("permission-missing");
   const drifted = view.findings.get("drifted");
-  if (!expiring && !longLived && !notFound && !exposed && !blocked && !drifted) return entry ? "resolved" : undefined;
+  const tenantBlock = view.findings.get("blocked-by-tenant-policy");
+  if (!expiring && !longLived && !notFound && !exposed && !blocked && !drifted && !tenantBlock) return entry ? "resolved" : undefined;
 
   const raisedBefore = raise.length;
   const alerted = new Set(entry?.alerted ?? []);
@@ -305,6 +306,21 @@ function decideOne(
       });
     }
     next.drift = { marker };
+  }
+
+  if (tenantBlock) {
+    const marker = tenantBlock.message;
+    if (entry?.tenantPolicyBlock?.marker !== marker) {
+      emit({
+        ...base,
+        id: alertId({ kind: "blocked-by-tenant-policy", credential: view.credential, marker: `${marker}${reopened}` }),
+        kind: "blocked-by-tenant-policy",
+        severity: tenantBlock.severity,
+        title: tenantBlock.message,
+        nextStep: tenantBlock.nextStep,
+      });
+    }
+    next.tenantPolicyBlock = { marker };
   }
 
   const raisedNow = raise.slice(raisedBefore);

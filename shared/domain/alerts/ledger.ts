@@ -35,6 +35,8 @@ export interface LedgerEntry {
   permission?: { marker: string };
   /** A drifted alert went out for this change of the CircleCI value (its time, or the reason when CircleCI gives none). */
   drift?: { marker: string };
+  /** A blocked-by-tenant-policy alert went out for this block (its message): another block alerts again. */
+  tenantPolicyBlock?: { marker: string };
 }
 
 export interface LedgerChanges {

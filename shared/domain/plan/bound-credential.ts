@@ -10,6 +10,7 @@ import { selectLivePassword, type LivePassword } from "./live-password.js";
 import { contextExists, findApp, findVariable, findVaultSecret, lastChanged } from "./locate.js";
 import { notFoundStep, refreshStep, renewStep, type MissingParts } from "./next-steps.js";
 import type { Contribution, PlanInputs } from "./plan-inputs.js";
+import { tenantPolicyView, type TenantPolicyView } from "./tenant-policy.js";
 
 export interface BoundEvaluation extends Contribution {
   /** `entra:<appId>:<keyId>` of the live password, which this credential accounts for. */
@@ -82,7 +83,7 @@ function observeEntra(credential: PolicyCredential, inputs: PlanInputs, observed
   }
 }
 
-function rotateStep(credential: PolicyCredential, observed: Observed, left: number | undefined, inputs: PlanInputs): PlanStep | undefined {
+function rotateStep(credential: PolicyCredential, observed: Observed, left: number | undefined, inputs: PlanInputs, tenant: TenantPolicyView): PlanStep | undefined {
   if (credential.action !== "rotate" || !observed.app) return undefined;
   let reason: string;
   if (!observed.live) reason = `Entra app "${observed.app.displayName}" has no client secret`;
@@ -92,7 +93,12 @@ function rotateStep(credential: PolicyCredential, observed: Observed, left: numb
   const step: PlanStep = { kind: "rotate", credential: credential.name, reason };
   const others = otherCredentialsOfApp(inputs.policy.credentials, credential);
   if (others.length > 0 && observed.app.passwords.length === 1) step.note = keptSharedPasswordNote(observed.app.appId, others);
+  if (tenant.capNote) step.note = step.note ? `${step.note}; ${tenant.capNote}` : tenant.capNote;
   if (!inputs.vaultConfigured) step.blocked = "KEY_VAULT_URL is not set: a new secret goes to Key Vault before anywhere else";
+  // A refusal is tried again (one addPassword) once its retry time has come; a policy read as blocking never is.
+  else if (tenant.blocked && !(tenant.blocked.retryAt && inputs.now.getTime() >= Date.parse(tenant.blocked.retryAt))) {
+    step.blocked = `${tenant.blocked.reason}: ${tenant.blocked.wayOut}`;
+  }
   return step;
 }
 
@@ -141,6 +147,24 @@ export function evaluateBoundCredential(credential: PolicyCredential, inputs: Pl
     finding("long-lived", "warning", message, refreshStep(credential, source.circleci), { ageDays: age });
   }
 
+  const tenant = tenantPolicyView(credential, observed.app, inputs);
+  if (tenant.blocked) {
+    // Critical once the secret is due: it will expire without a successor.
+    const due = left === undefined || (credential.action === "rotate" && left < credential.rotation.rotateBeforeDays);
+    findings.push({
+      id: `blocked-by-tenant-policy:${credential.name}`,
+      kind: "blocked-by-tenant-policy",
+      severity: due ? "critical" : "warning",
+      credential: credential.name,
+      bound: true,
+      source,
+      ...(expires ? { expiresAt: expires.toISOString() } : {}),
+      ...(left !== undefined ? { daysLeft: left } : {}),
+      message: `${credential.name}: cannot be rotated: ${tenant.blocked.reason}`,
+      nextStep: tenant.blocked.wayOut,
+    });
+  }
+
   const watched: WatchedCredential = { credential: credential.name, bound: true, action: credential.action, source, status: worstStatus(statuses) };
   if (expires) watched.expiresAt = expires.toISOString();
   if (left !== undefined) watched.daysLeft = left;
@@ -148,7 +172,7 @@ export function evaluateBoundCredential(credential: PolicyCredential, inputs: Pl
   if (observed.lastChangedAt) watched.lastChangedAt = observed.lastChangedAt.toISOString();
   if (observed.unchecked.length > 0) watched.unchecked = observed.unchecked;
 
-  const steps = [rotateStep(credential, observed, left, inputs), migrateStep(credential)].filter((step): step is PlanStep => step !== undefined);
+  const steps = [rotateStep(credential, observed, left, inputs, tenant), migrateStep(credential)].filter((step): step is PlanStep => step !== undefined);
   const evaluation: BoundEvaluation = { credentials: [watched], findings, steps };
   if (observed.app && observed.live) evaluation.accountsFor = entraKey(observed.app.appId, observed.live.password.keyId);
   return evaluation;

@@ -2,6 +2,7 @@ import { circleciTokenContribution } from "../self-watch/token-expiry.js";
 import { projectCoverage } from "./project-coverage.js";
 import type { Finding, Plan, PlanStep, WatchedCredential } from "../finding.js";
 import type { Policy } from "../policy/index.js";
+import type { RotationBlock } from "../app-policy/index.js";
 import type { Snapshot } from "../snapshot.js";
 import { evaluateBoundCredential } from "./bound-credential.js";
 import { canonicalSnapshot } from "./canonical-snapshot.js";
@@ -20,6 +21,8 @@ export interface PlanContext {
   vaultConfigured: boolean;
   /** What the engine found comparing CircleCI with the watchdog's last push of each rotated credential. */
   drift?: DriftFact[];
+  /** Rotations Graph refused with a 400 (from the rotation journals): each a blocked-by-tenant-policy finding. */
+  rotationBlocks?: RotationBlock[];
 }
 
 
@@ -30,7 +33,7 @@ export interface PlanContext {
  */
 export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context: PlanContext): Plan {
   const canonical = canonicalSnapshot(snapshot);
-  const inputs: PlanInputs = { snapshot: canonical, coverage: sourceCoverage(canonical), policy, now, vaultConfigured: context.vaultConfigured };
+  const inputs: PlanInputs = { snapshot: canonical, coverage: sourceCoverage(canonical), policy, now, vaultConfigured: context.vaultConfigured, rotationBlocks: context.rotationBlocks ?? [] };
 
   const bound = policy.credentials.map((credential) => evaluateBoundCredential(credential, inputs));
   const accounting = {
@@ -81,6 +84,7 @@ export function buildPlan(snapshot: Snapshot, policy: Policy, now: Date, context
       notFound: count("not-found"),
       exposed: count("exposed"),
       drifted: count("drifted"),
+      ...(count("blocked-by-tenant-policy") > 0 ? { blockedByTenantPolicy: count("blocked-by-tenant-policy") } : {}),
       steps: steps.length,
       ...(policy.waivers.length > 0 ? { waived: findings.filter((f) => f.waiver?.state === "active").length } : {}),
     },

@@ -1,4 +1,4 @@
-import type { AppCertificate, AppPassword, CiContext, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "../snapshot.js";
+import type { AppCertificate, AppPassword, AppPolicyRead, CiContext, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "../snapshot.js";
 
 /** The snapshot as the planner reads it: every list present and in one fixed order. */
 export interface CanonicalSnapshot {
@@ -8,6 +8,7 @@ export interface CanonicalSnapshot {
   apps: EntraApp[];
   /** null when no vault is configured. */
   vaultSecrets: VaultSecretInfo[] | null;
+  appPolicies: AppPolicyRead[];
   errors: SourceError[];
 }
 
@@ -35,6 +36,7 @@ export function canonicalSnapshot(snapshot: Snapshot): CanonicalSnapshot {
     projects: byJson(snapshot.circleci?.projects),
     apps: byJson(apps),
     vaultSecrets: snapshot.keyVault ? byJson(snapshot.keyVault.secrets) : null,
+    appPolicies: byJson(snapshot.appPolicies),
     errors: byJson(snapshot.errors),
   };
 }

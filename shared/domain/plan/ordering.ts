@@ -2,7 +2,7 @@ import type { Severity } from "../alert.js";
 import type { Finding, FindingKind, PlanStep, WatchedCredential } from "../finding.js";
 
 const severityRank: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
-const kindRank: Record<FindingKind, number> = { "not-found": 0, expired: 1, expiring: 2, "long-lived": 3, exposed: 4, "permission-missing": 5, drifted: 6 };
+const kindRank: Record<FindingKind, number> = { "not-found": 0, expired: 1, expiring: 2, "long-lived": 3, exposed: 4, "permission-missing": 5, drifted: 6, "blocked-by-tenant-policy": 7 };
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,5 +1,6 @@
 import type { Finding, PlanStep, WatchedCredential } from "../finding.js";
 import type { Policy } from "../policy/index.js";
+import type { RotationBlock } from "../app-policy/index.js";
 import type { CanonicalSnapshot } from "./canonical-snapshot.js";
 import type { SourceCoverage } from "./source-coverage.js";
 
@@ -10,6 +11,8 @@ export interface PlanInputs {
   policy: Policy;
   now: Date;
   vaultConfigured: boolean;
+  /** Rotations Graph refused (journals in state blocked). */
+  rotationBlocks: RotationBlock[];
 }
 
 /** What one rule contributes to the plan. */

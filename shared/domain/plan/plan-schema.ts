@@ -120,7 +120,7 @@ const appOwnershipSchema = z
 
 const findingSchema = z.strictObject({
   id: z.string().describe('Stable across cycles for the same problem: "<kind>:<credential>".'),
-  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed", "permission-missing", "drifted"]),
+  kind: z.enum(["expired", "expiring", "long-lived", "not-found", "exposed", "permission-missing", "drifted", "blocked-by-tenant-policy"]),
   severity,
   credential: credentialKey,
   bound: z.boolean(),
@@ -234,6 +234,7 @@ export const planSchema = z
       notFound: count,
       exposed: count.describe("Contexts with an exposed finding."),
       drifted: count.describe("Rotated credentials whose CircleCI value was changed outside the watchdog."),
+      blockedByTenantPolicy: count.optional().describe("Rotate credentials whose new secret the tenant's app management policy forbids (absent: none)."),
       steps: count,
       waived: count.optional().describe("Findings an active waiver accepts (counted in the totals too)."),
       permissionMissing: count.optional().describe("Credentials whose due rotation or migration is not started for a missing permission."),

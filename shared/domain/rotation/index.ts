@@ -28,12 +28,13 @@ export {
   writtenForCredential,
   type RotationVaultTags,
 } from "./markers.js";
-export { nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
+export { blockedRetryAt, blockedRetryHours, nextAction, retireDueAt, type DecisionContext, type RotationAction } from "./next-action.js";
 export { absencesToConfirm, reconcile, type ObservedVersion, type ObservedWorld, type Reconciliation } from "./reconcile.js";
 export { checkBeforeRetire, chooseRetirement, ownEnabledVersions, versionsToDisable, type RetireCheck } from "./retirement.js";
 export { previewRotation, type RotationPreview } from "./preview.js";
 export {
   addHistory,
+  recordBlocked,
   recordFailure,
   recordIntent,
   recordMinted,

@@ -12,15 +12,17 @@ import { parseJournalRecord, type ParsedJournal } from "../parse-journal.js";
  *   verified — a token was acquired with the new value (before it goes to CircleCI: see README of the engine)
  *   pushed   — CircleCI holds the new value; the overlap starts
  *   retired  — the old password is removed and the old Key Vault versions disabled (terminal)
+ *   blocked  — Graph refused the new password (400): the tenant's app management policy forbids it; nothing was
+ *              minted (terminal; a person's `watchdog rotate`, or a cycle after `blockedRetryHours`, tries again)
  */
-export const rotationStates = ["started", "minted", "stored", "verified", "pushed", "retired"] as const;
+export const rotationStates = ["started", "minted", "stored", "verified", "pushed", "retired", "blocked"] as const;
 export type RotationState = (typeof rotationStates)[number];
 
 /** What a run does; `reconcile` is the look at the world after an uncertain outcome. */
 export const rotationSteps = ["start", "reconcile", "mint", "store", "verify", "push", "retire"] as const;
 export type RotationStep = (typeof rotationSteps)[number];
 
-export const stepOutcomes = ["intent", "done", "failed", "skipped"] as const;
+export const stepOutcomes = ["intent", "done", "failed", "skipped", "refused"] as const;
 export type StepOutcome = (typeof stepOutcomes)[number];
 
 export const rotationTriggers = ["plan", "manual"] as const;
@@ -31,7 +33,7 @@ export function stateIndex(state: RotationState): number {
   return rotationStates.indexOf(state);
 }
 
-export const isTerminal = (state: RotationState): boolean => state === "retired";
+export const isTerminal = (state: RotationState): boolean => state === "retired" || state === "blocked";
 
 const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -70,6 +72,13 @@ export const rotationJournalSchema = z.object({
   ci: ciTargetSchema,
   /** Chosen at start: the passwords CircleCI may still be using and the Key Vault versions that held them. */
   retire: z.object({ keyIds: z.array(z.string()), versions: z.array(z.string()), note: z.string().optional() }),
+  /**
+   * How long the new secret lives, when the tenant's app management policy caps it below validityDays (chosen
+   * at start, so a mint redone after a reconcile asks for the same): days (fractional) and why.
+   */
+  lifetime: z.object({ days: z.number().positive(), note: z.string() }).nullable().optional(),
+  /** Why Graph refused the new password (state blocked): status and code only, never its words. */
+  blocked: z.object({ at: z.string(), reason: z.string() }).nullable().optional(),
   /** The new password (key id and expiry; the value is never journaled). */
   minted: z.object({ keyId: z.string(), endDateTime: z.string() }).nullable(),
   /** The Key Vault version that holds the new value. */

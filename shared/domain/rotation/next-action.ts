@@ -28,6 +28,14 @@ export type RotationAction =
   /** No rotation is in progress and none should start. */
   | { kind: "idle"; reason: string };
 
+/** A rotation Graph refused is tried again (one addPassword) this long after the refusal, or at once by a person. */
+export const blockedRetryHours = 24;
+
+export function blockedRetryAt(journal: RotationJournal): Date | undefined {
+  const at = parseInstant(journal.blocked?.at);
+  return at ? new Date(at.getTime() + blockedRetryHours * HOUR_MS) : undefined;
+}
+
 /** When the old secret may go: `overlapHours` after the new one reached CircleCI. */
 export function retireDueAt(journal: RotationJournal, policy: RotationPolicy): string | undefined {
   const pushed = parseInstant(journal.pushedAt);
@@ -39,7 +47,13 @@ export function retireDueAt(journal: RotationJournal, policy: RotationPolicy): s
  * the run's situation. Pure: the engine performs the action, records it, and asks again.
  */
 export function nextAction(journal: RotationJournal | null, ctx: DecisionContext): RotationAction {
-  if (journal === null || journal.state === "retired") {
+  if (journal?.state === "blocked" && !ctx.manual) {
+    const retryAt = blockedRetryAt(journal);
+    if (retryAt && ctx.now < retryAt) {
+      return { kind: "idle", reason: `blocked since ${journal.blocked?.at}: ${journal.blocked?.reason}; tried again from ${retryAt.toISOString()} or by watchdog rotate ${journal.credential}` };
+    }
+  }
+  if (journal === null || journal.state === "retired" || journal.state === "blocked") {
     const validUntil = parseInstant(journal?.minted?.endDateTime);
     if (!ctx.manual && journal && validUntil && daysLeft(validUntil, ctx.now) > ctx.policy.rotateBeforeDays) {
       // A plan built from an inventory taken before another run finished this rotation: do not rotate twice.

@@ -38,6 +38,8 @@ export interface StartInput {
   retire: RotationJournal["retire"];
   /** The credential's previous (terminal) journal: its history is carried over. */
   previous: RotationJournal | null;
+  /** The lifetime the tenant's app management policy allows, when it is less than validityDays. */
+  lifetime?: { days: number; note: string } | null;
 }
 
 export function startJournal(input: StartInput): RotationJournal {
@@ -57,6 +59,7 @@ export function startJournal(input: StartInput): RotationJournal {
     vault: input.vault,
     ci: input.ci,
     retire: input.retire,
+    ...(input.lifetime ? { lifetime: input.lifetime } : {}),
     minted: null,
     stored: null,
     verifiedAt: null,
@@ -69,6 +72,14 @@ export function startJournal(input: StartInput): RotationJournal {
     retireKeyIds: input.retire.keyIds.join(",") || null,
     retireVersions: input.retire.versions.join(",") || null,
   });
+}
+
+/**
+ * Graph refused the new password with a 400: a well-formed addPassword is refused for the tenant's app
+ * management policy (Graph documents no code for it). Nothing was minted; the rotation ends here.
+ */
+export function recordBlocked(journal: RotationJournal, at: string, reason: string): RotationJournal {
+  return addHistory({ ...journal, state: "blocked", pending: null, lastFailure: null, blocked: { at, reason } }, at, "mint", "refused", { message: reason });
 }
 
 /** Before the external call of `step`: from here until its outcome is written, the world is uncertain. */

@@ -48,6 +48,7 @@ export const ledgerEntrySchema = z.object({
   exposure: z.object({ marker: z.string() }).optional(),
   permission: z.object({ marker: z.string() }).optional(),
   drift: z.object({ marker: z.string() }).optional(),
+  tenantPolicyBlock: z.object({ marker: z.string() }).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
 const severitySchema = z.enum(["critical", "warning", "info"]);

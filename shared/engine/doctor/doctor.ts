@@ -18,10 +18,13 @@ import type { CallerIdentity } from "../../ports/directory.js";
 import type { WatchdogPorts } from "../../ports/index.js";
 import { observed } from "../observed-error.js";
 import { selfWatchChecks } from "./self-watch-checks.js";
+import { tenantPolicyChecks } from "./tenant-policy-checks.js";
 
 export interface DoctorOptions {
   /** KEY_VAULT_URL, named in the Key Vault grant. */
   vaultUrl?: string;
+  /** The clock the tenant policy is judged by (default: now). */
+  now?: Date;
 }
 
 const names = (credentials: PolicyCredential[]) => credentials.map((c) => c.name).join(", ");
@@ -46,6 +49,15 @@ function graphChecks(identity: CallerIdentity, policy: Policy): DoctorCheck[] {
       status: canWrite ? "present" : "missing",
       fix: canWrite ? "" : graphRoleGrant("Application.ReadWrite.OwnedBy", identity.principalId),
       credentials: changing.map((c) => c.name),
+    });
+  }
+  const rotating = policy.credentials.filter((c) => c.action === "rotate");
+  if (rotating.length > 0) {
+    checks.push({
+      need: "Graph Policy.Read.All",
+      neededFor: `reading the tenant's app management policies, so new secrets are minted within them: ${names(rotating)} (without it a refused mint is reported as blocked)`,
+      status: has("Policy.Read.All") ? "present" : "missing",
+      fix: has("Policy.Read.All") ? "" : graphRoleGrant("Policy.Read.All", identity.principalId),
     });
   }
   if (oidc.length > 0) {
@@ -200,9 +212,10 @@ export async function runDoctor(ports: WatchdogPorts, policy: Policy, options: D
   } catch (error) {
     return doctorReport([identityUnreadable(error, []), ...(await circleciChecks(ports, policy)), ...(await selfWatchChecks(ports, policy))]);
   }
-  const [checks, self] = await Promise.all([
+  const [checks, tenant, self] = await Promise.all([
     readAppOwnership(ports, identity, policy).then((ownership) => permissionChecks(ports, identity, policy, options, ownership)),
+    tenantPolicyChecks(ports, identity, policy, options.now ?? new Date()),
     selfWatchChecks(ports, policy),
   ]);
-  return doctorReport([...checks, ...self]);
+  return doctorReport([...checks, ...tenant, ...self]);
 }

@@ -4,7 +4,7 @@
  */
 export { answerFromJournal, rotateCredential } from "./rotate-credential.js";
 export { repushCredential } from "./repush.js";
-export { pendingRotations, type PendingRotation } from "./journal-store.js";
+export { pendingRotations, rotationBlocks, type PendingRotation } from "./journal-store.js";
 export { planRotation, type RotationPlan } from "./plan-rotation.js";
 export { defaultLeaseTtlMs } from "../journaled/lease.js";
 export { defaultPropagation, defaultTestRetry, type PropagationOptions, type RotateOptions, type TestRetryOptions } from "./options.js";

@@ -1,4 +1,5 @@
-import { isTerminal, parseJournal, type RotationJournal } from "../../domain/rotation/index.js";
+import type { RotationBlock } from "../../domain/app-policy/index.js";
+import { blockedRetryAt, isTerminal, parseJournal, type RotationJournal } from "../../domain/rotation/index.js";
 import type { StateStore } from "../../ports/state-store.js";
 import { loadJournalFrom, type JournalHandle, type JournalTable } from "../journaled/journal-store.js";
 
@@ -45,4 +46,18 @@ export async function pendingRotations(store: StateStore): Promise<PendingRotati
     });
   }
   return pending;
+}
+
+/** Rotations Graph refused with a 400 (journals in state blocked): the plan reports each until a mint succeeds. */
+export async function rotationBlocks(store: StateStore): Promise<RotationBlock[]> {
+  const records = await store.list<unknown>("journal");
+  const blocks: RotationBlock[] = [];
+  for (const record of records) {
+    const parsed = parseJournal(record.key, record.value);
+    if (!parsed.ok || parsed.journal.state !== "blocked") continue;
+    const j = parsed.journal;
+    const retryAt = blockedRetryAt(j)?.toISOString();
+    blocks.push({ credential: j.credential, at: j.blocked?.at ?? j.updatedAt, reason: j.blocked?.reason ?? "Graph refused the new client secret", ...(retryAt ? { retryAt } : {}) });
+  }
+  return blocks;
 }

@@ -29,6 +29,11 @@ export interface RotationResult {
   waitingUntil?: string;
   /** Why nothing (more) happened, when that is not a failure. */
   note?: string;
+  /**
+   * The tenant's app management policy forbids the new secret (read before the mint, or Graph refused it with a
+   * 400): nothing was minted. Not a failure: the plan reports it as a finding with the way out.
+   */
+  blocked?: { reason: string; wayOut: string; retryAt?: string };
   /** The run could not finish: the step and the error, without any value. The journal is kept; the next run resumes. */
   failure?: { step: FailedStep; message: string };
 }

@@ -12,6 +12,9 @@ import { reconcileWithWorld } from "./steps/observe.js";
 import { pushToCircleci } from "./steps/push.js";
 import { retireOld } from "./steps/retire.js";
 import { startRotation } from "./steps/start.js";
+import { BlockedByTenantPolicy } from "./steps/tenant-policy.js";
+import { blockedRetryAt } from "../../domain/rotation/index.js";
+import { refusedWayOut } from "../../domain/app-policy/index.js";
 import { storeInVault } from "./steps/store.js";
 import { verifyNewSecret } from "./steps/verify.js";
 
@@ -55,13 +58,24 @@ async function advance(run: RotationRun): Promise<RotationResult> {
       case "wait":
         return run.result({ waitingUntil: action.until, note: `waiting: ${action.reason}` });
       case "start":
-        await startRotation(run);
+        try {
+          await startRotation(run);
+        } catch (error) {
+          if (!(error instanceof BlockedByTenantPolicy)) throw error;
+          run.record("start", "skipped", error.reason);
+          return run.result({ blocked: { reason: error.reason, wayOut: error.wayOut }, note: `blocked: ${error.reason}` });
+        }
         break;
       case "reconcile":
         await reconcileWithWorld(run, action.reason);
         break;
       case "mint":
         await mintPassword(run);
+        if (run.journal.state === "blocked") {
+          const retryAt = blockedRetryAt(run.journal)?.toISOString();
+          const reason = run.journal.blocked?.reason ?? "Graph refused the new client secret";
+          return run.result({ blocked: { reason, wayOut: refusedWayOut(run.name), ...(retryAt ? { retryAt } : {}) }, note: `blocked: ${reason}` });
+        }
         break;
       case "store":
         await storeInVault(run);

@@ -1,4 +1,5 @@
 import { recordStored, rotationVaultTags } from "../../../domain/rotation/index.js";
+import { answeredStatus } from "../../../ports/ci-secret-store.js";
 import { vaultRefusalOf, type VaultSecretVersion } from "../../../ports/vault.js";
 import { StepFailed, type RotationRun } from "../run.js";
 import { settleDeletedSecretMidRotation } from "./deleted-secret.js";
@@ -25,9 +26,21 @@ export async function storeInVault(run: RotationRun): Promise<void> {
     const value = run.value;
     if (!journal.minted || !value) throw new StepFailed("store", "no minted value in this run to store");
     const tags = rotationVaultTags({ appId: journal.app.appId, keyId: journal.minted.keyId, rotationId: journal.rotationId, credential: run.name });
-    const stored = await setSettlingDeletion(run, () =>
-      run.ports.vault.setSecret(journal.vault.secretName, value, { expiresOn: journal.minted!.endDateTime, tags: { ...tags }, contentType: "text/plain" }),
-    );
+    let stored: VaultSecretVersion;
+    try {
+      stored = await setSettlingDeletion(run, () =>
+        run.ports.vault.setSecret(journal.vault.secretName, value, { expiresOn: journal.minted!.endDateTime, tags: { ...tags }, contentType: "text/plain" }),
+      );
+    } catch (error) {
+      // Whether the identity may set secrets cannot be checked without a write. A 401/403 is an answer before
+      // any effect: the value went nowhere, so the password minted for it is removed now, not left for a later run.
+      const status = answeredStatus(error);
+      if (status !== 401 && status !== 403) throw error;
+      const keyId = journal.minted.keyId;
+      await run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId));
+      await run.audit("rotation.orphan-removed", { rotationId: journal.rotationId, appId: journal.app.appId, keyId });
+      throw new StepFailed("store", `${run.describe(error)}; the password minted for it (key ${keyId}) was removed`);
+    }
     await run.save(recordStored(run.journal, run.at(), stored.version));
     run.record("store", "done", `version ${stored.version}`);
     await run.audit("rotation.stored", {

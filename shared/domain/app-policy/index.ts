@@ -1,0 +1,3 @@
+export * from "./evidence.js";
+export * from "./duration.js";
+export * from "./evaluate.js";
