@@ -6,11 +6,13 @@ import {
   checkBeforeRetire,
   chooseRetirement,
   historyLimit,
+  isTerminal,
   nextAction,
   parseJournal,
   parseRotationDisplayName,
   previewRotation,
   reconcile,
+  recordBlocked,
   recordFailure,
   recordIntent,
   recordMinted,
@@ -137,7 +139,8 @@ describe("reconcile", () => {
     const keyId = fc.constantFrom("k1", "k2", "k3", "old");
     const password = fc.record({ keyId, rotation: fc.constantFrom("R", "OTHER", null) });
     const version = fc.record({ version: fc.constantFrom("v1", "v2", "v3"), keyId, rotationId: fc.constantFrom("R", "OTHER"), enabled: fc.boolean() });
-    const state = fc.constantFrom(...rotationStates.filter((s) => s !== "retired"));
+    // Reconciliation runs on rotations in progress: the terminal states (retired, blocked) never reach it.
+    const state = fc.constantFrom(...rotationStates.filter((s) => !isTerminal(s)));
     fc.assert(
       fc.property(fc.uniqueArray(password, { selector: (p) => p.keyId }), fc.uniqueArray(version, { selector: (v) => v.version }), state, keyId, (passwords, versions, s, journalKey) => {
         const before = journal({
@@ -194,6 +197,18 @@ describe("the before picture and the retire check", () => {
     expect(checkBeforeRetire(pushed, [ours("new")])).toEqual({ ok: true, removeKeyIds: [] });
     expect(checkBeforeRetire(pushed, [pw("old", "x")])).toMatchObject({ ok: false });
     expect(checkBeforeRetire({ ...pushed, retire: { keyIds: ["new"], versions: [] } }, [ours("new")])).toEqual({ ok: true, removeKeyIds: [] });
+  });
+
+  it("a rotation Graph refused is blocked: terminal, idle for the cycles of the next 24 h, started again by a person or after them", () => {
+    const blocked = recordBlocked(recordIntent(journal(), "mint", t0.toISOString()), t0.toISOString(), "Graph refused the new client secret (400 BadRequest)");
+    expect(blocked).toMatchObject({ state: "blocked", pending: null, lastFailure: null, blocked: { at: t0.toISOString() } });
+    expect(blocked.history.at(-1)).toMatchObject({ step: "mint", outcome: "refused" });
+    expect(parseJournal("c", blocked)).toMatchObject({ ok: true });
+    expect(isTerminal(blocked.state)).toBe(true);
+    const ctx = (at: Date, manual: boolean) => ({ now: at, manual, snapshotComplete: true, policy, valueInMemory: false });
+    expect(nextAction(blocked, ctx(new Date(t0.getTime() + 23 * 3_600_000), false))).toMatchObject({ kind: "idle", reason: expect.stringMatching(/blocked since .*watchdog rotate/) });
+    expect(nextAction(blocked, ctx(new Date(t0.getTime() + 60_000), true))).toEqual({ kind: "start" });
+    expect(nextAction(blocked, ctx(new Date(t0.getTime() + 24 * 3_600_000), false))).toEqual({ kind: "start" });
   });
 
   it("keeps a short history across rotations", () => {
