@@ -49,8 +49,9 @@ function deleteOwnSecretJustBefore(kase: RotationCase, delayMs: number): void {
 describe("Key Vault's asynchronous soft delete under a rotation", () => {
   it("a deletion of the credential's own secret still running at start: the store waits it out, recovers the secret and stores", async () => {
     const kase = sandbox.addCredential("being-deleted-own");
-    // Long enough that the deletion still runs at the first set even on a loaded machine.
-    deleteOwnSecretJustBefore(kase, 1_500);
+    // Long enough that the deletion still runs at the first set even on a loaded machine (start reads the app's
+    // management policy and the context's variables before the mint).
+    deleteOwnSecretJustBefore(kase, 3_000);
     const { store: state } = await store();
     const report = await runScenario({ sandbox, store: state, kase, portsOptions: { vaultDeletionWait: deletionWait } });
     expect(report.violations, report.violations.join("\n")).toEqual([]);
