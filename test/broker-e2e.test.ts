@@ -40,7 +40,9 @@ let host: FunctionsHost;
 let state: StateStore;
 let clockSkewMs = 0;
 const saved = { ...process.env };
-const ids = { project: "", otherProject: "", context: "", otherContext: "", appId: "" };
+const ids = { project: "", otherProject: "", context: "", otherContext: "", appId: "", migrateAppId: "" };
+/** The client secret of the app that migrates in oidc.mode: broker (held in context broker-migrate-deploy). */
+const migrateSecret = { keyId: randomUUID(), value: `brokermig~${randomUUID()}` };
 
 function job(spec: Partial<SandboxJobSpec> = {}) {
   return sandbox.job({ projectId: ids.project, userId: randomUUID(), contextIds: [ids.context], vcsOrigin: origin, vcsRef: "refs/heads/main", ...spec });
@@ -78,6 +80,15 @@ beforeAll(async () => {
     federatedIdentityCredentials: [{ id: randomUUID(), name: "broker-prod-deployer", issuer, subject: "role:prod-deployer", audiences: ["api://AzureADTokenExchange"], description: null }],
   });
   ids.appId = app.appId;
+  // The app a credential migrates to the broker (no federated credential yet: the migration creates the role's).
+  ids.migrateAppId = sandbox.directory.state.addApplication({
+    displayName: "app-broker-migrate",
+    passwordCredentials: [
+      { keyId: migrateSecret.keyId, displayName: "CircleCI", startDateTime: new Date(Date.now() - 30 * 86_400_000).toISOString(), endDateTime: new Date(Date.now() + 300 * 86_400_000).toISOString(), secretText: migrateSecret.value },
+    ],
+  }).appId;
+  circle.addContext({ name: "broker-migrate-deploy" });
+  circle.setContextVariable("broker-migrate-deploy", "AZURE_CLIENT_SECRET", migrateSecret.value);
   const dir = mkdtempSync(join(tmpdir(), "watchdog-broker-"));
   writeFileSync(
     join(dir, "policy.yaml"),
@@ -99,6 +110,17 @@ beforeAll(async () => {
       '        branches: [ main, "release/*" ]',
       "        contexts: [ broker-prod-deploy ]",
       `        vcsOrigin: ${origin}`,
+      "    - name: migrate-deployer",
+      `      app: { appId: ${ids.migrateAppId} }`,
+      "      allow:",
+      "        projects: [ gh/acme/broker-api ]",
+      "        contexts: [ broker-migrate-deploy ]",
+      "credentials:",
+      "  - name: deploy-via-broker",
+      "    circleci: { context: broker-migrate-deploy, variable: AZURE_CLIENT_SECRET }",
+      `    entra: { appId: ${ids.migrateAppId} }`,
+      "    action: oidc",
+      "    oidc: { mode: broker, role: migrate-deployer }",
       "",
     ].join("\n"),
   );
@@ -416,6 +438,69 @@ describe("OIDC broker: fuzzed requests", () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe("OIDC broker: a credential migrates in oidc.mode: broker", () => {
+  const ficsOf = () => sandbox.directory.state.appByAppId(ids.migrateAppId)!.federatedIdentityCredentials;
+  let pipelineChange = "";
+
+  it("without BROKER_ISSUER_URL the migration does not begin and names the setting", async () => {
+    const issuerSetting = process.env.BROKER_ISSUER_URL;
+    delete process.env.BROKER_ISSUER_URL;
+    try {
+      const run = await cli("migrate", "deploy-via-broker", "--json");
+      expect(run.code).not.toBe(0);
+      expect(run.out).toContain("oidc.mode: broker needs the setting BROKER_ISSUER_URL");
+    } finally {
+      process.env.BROKER_ISSUER_URL = issuerSetting;
+    }
+    expect(ficsOf()).toEqual([]);
+    expect(sandbox.circleci.state.contextVariable("broker-migrate-deploy", "AZURE_CLIENT_ID")).toBeUndefined();
+  });
+
+  it("watchdog migrate creates one federated credential for the role (none per user), pushes the ids and prints the broker's pipeline change", async () => {
+    const run = await cli("migrate", "deploy-via-broker", "--json");
+    expect(run.code, run.out).toBe(0);
+    const outcome = JSON.parse(run.out) as { state: string; status: { pipelineChange: string; fics: Array<{ name: string; subject: string }> } };
+    expect(outcome.state).toBe("waiting");
+    expect(ficsOf()).toEqual([expect.objectContaining({ issuer, subject: "role:migrate-deployer", audiences: ["api://AzureADTokenExchange"], name: expect.stringMatching(/^watchdog-deploy-via-broker-[0-9a-f]{12}$/) })]);
+    expect(outcome.status.fics).toEqual([{ name: ficsOf()[0]!.name, subject: "role:migrate-deployer" }]);
+    const circle = sandbox.circleci.state;
+    expect(circle.contextVariable("broker-migrate-deploy", "AZURE_CLIENT_ID")?.value).toBe(ids.migrateAppId);
+    expect(circle.contextVariable("broker-migrate-deploy", "AZURE_TENANT_ID")?.value).toBe(world.entra.tenantId);
+    // Retired only on evidence of quiet: the secret and its password stay for now.
+    expect(circle.contextVariable("broker-migrate-deploy", "AZURE_CLIENT_SECRET")?.value).toBe(migrateSecret.value);
+    expect(sandbox.directory.state.appByAppId(ids.migrateAppId)!.passwordCredentials.map((p) => p.keyId)).toEqual([migrateSecret.keyId]);
+    pipelineChange = outcome.status.pipelineChange;
+    expect(pipelineChange).toContain(`CCI=$(circleci run oidc get --claims '{"aud":"${audience}"}')`);
+    expect(pipelineChange).toContain(`TOKEN=$(curl -sSf -X POST "${issuer}/token" --data-urlencode "token=$CCI" --data-urlencode "role=migrate-deployer" | jq -r .token)`);
+    expect(pipelineChange).toContain('az login --service-principal -u $AZURE_CLIENT_ID -t $AZURE_TENANT_ID --federated-token "$TOKEN"');
+    expect(pipelineChange).not.toContain(migrateSecret.value);
+  });
+
+  it("is idempotent: a second run keeps the one federated credential and creates nothing", async () => {
+    const before = ficsOf().map((f) => f.id);
+    const run = await cli("migrate", "deploy-via-broker", "--json");
+    expect(run.code, run.out).toBe(0);
+    expect(ficsOf().map((f) => f.id)).toEqual(before);
+    const audit = await state.listAudit(50);
+    expect(audit.filter((e) => e.event === "migration.federated" && e.subject === "deploy-via-broker")).toHaveLength(1);
+  });
+
+  it("a job of an allowed project, following the printed change, gets an Entra token for the app through the broker and the migration's federated credential", async () => {
+    const claims = /--claims '([^']+)'/.exec(pipelineChange)![1]!;
+    const role = /role=([a-z0-9-]+)/.exec(pipelineChange)![1]!;
+    const circleci = await circleciToken({ contextIds: [sandbox.circleci.state.context("broker-migrate-deploy")!.id], vcsRef: "refs/heads/feature/any" }, claims);
+    const answer = await exchange(circleci, role);
+    expect(answer.status, answer.text).toBe(200);
+    const clientId = sandbox.circleci.state.contextVariable("broker-migrate-deploy", "AZURE_CLIENT_ID")!.value;
+    expect(await loginWithToken({ authorityHost: sandbox.env.AZURE_AUTHORITY_HOST!, tenantId: world.entra.tenantId, clientId, token: answer.body.token as string })).toEqual({ ok: true });
+    // The same job's token is no good for the other role's app: the role's subject is trusted on its own app only.
+    expect(await loginWithToken({ authorityHost: sandbox.env.AZURE_AUTHORITY_HOST!, tenantId: world.entra.tenantId, clientId: ids.appId, token: answer.body.token as string })).toMatchObject({ ok: false });
+    // A job of another project is refused the role.
+    const other = await exchange(await circleciToken({ projectId: ids.otherProject, contextIds: [sandbox.circleci.state.context("broker-migrate-deploy")!.id] }, claims), role);
+    expect(other).toMatchObject({ status: 403, body: { error: { rule: "projectIds" } } });
   });
 });
 

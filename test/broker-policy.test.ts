@@ -42,6 +42,53 @@ describe("policy broker section", () => {
   });
 });
 
+describe("policy oidc.mode: broker (a credential migrates to the broker's role)", () => {
+  const otherApp = "66666666-7777-4888-9999-000000000000";
+  const credential = (oidc: Record<string, unknown>, entraAppId = appId) => ({
+    name: "deploy",
+    circleci: { context: "prod-deploy", variable: "AZURE_CLIENT_SECRET" },
+    entra: { appId: entraAppId },
+    action: "oidc",
+    oidc,
+  });
+  function parseWith(credentials: unknown[], broker?: unknown) {
+    return parsePolicy(stringify({ version: 1, credentials, ...(broker ? { broker } : {}) }), { filename: "watchdog.policy.yaml", env: {} });
+  }
+  const credentialIssues = (credentials: unknown[], broker?: unknown) => {
+    const result = parseWith(credentials, broker);
+    return result.ok ? [] : result.errors.map(formatIssue);
+  };
+  const broker = { audience: "watchdog-broker", roles: [role(), role(undefined, "staging-deployer")] };
+
+  it("takes a role of broker.roles bound to the credential's app; without mode the per-subject behaviour is unchanged", () => {
+    const result = parseWith([credential({ mode: "broker", role: "prod-deployer" })], broker);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.policy.credentials[0]).toMatchObject({ oidc: { mode: "broker", role: "prod-deployer", audience: "api://AzureADTokenExchange", projectIds: [], userIds: [] } });
+    const direct = parseWith([credential({ projectIds: [projectId], userIds: [projectId] })]);
+    expect(direct.ok && direct.policy.credentials[0]).toMatchObject({ oidc: { mode: "direct", projectIds: [projectId] } });
+  });
+
+  it("an unknown role, a role of another app, or no broker section is an error at load naming credentials[i].oidc.role", () => {
+    expect(credentialIssues([credential({ mode: "broker", role: "admin" })], broker)).toEqual(["credentials[0].oidc.role: no broker role named admin in broker.roles (prod-deployer, staging-deployer)"]);
+    expect(credentialIssues([credential({ mode: "broker", role: "prod-deployer" }, otherApp)], broker)).toEqual([
+      `credentials[0].oidc.role: broker role prod-deployer binds app ${appId} (broker.roles[0].app.appId), not this credential's entra.appId ${otherApp}: its federated credential must be on the app whose secret migrates`,
+    ]);
+    expect(credentialIssues([credential({ mode: "broker", role: "prod-deployer" })])).toEqual([expect.stringMatching(/^credentials\[0\]\.oidc\.role: no broker role named prod-deployer: the policy has no broker\.roles/)]);
+  });
+
+  it("broker mode needs a role and refuses the per-subject keys; a role without broker mode is refused", () => {
+    expect(credentialIssues([credential({ mode: "broker" })], broker)).toEqual(["credentials[0].oidc.role: required with mode: broker (a role name of broker.roles)"]);
+    expect(credentialIssues([credential({ mode: "broker", role: "prod-deployer", projectIds: [projectId], audience: "custom" })], broker)).toEqual([
+      expect.stringMatching(/^credentials\[0\]\.oidc\.projectIds: not with mode: broker/),
+      expect.stringMatching(/^credentials\[0\]\.oidc\.audience: not with mode: broker/),
+    ]);
+    expect(credentialIssues([credential({ role: "prod-deployer", projectIds: [projectId], userIds: [projectId] })], broker)).toEqual(["credentials[0].oidc.role: only with mode: broker"]);
+    expect(credentialIssues([credential({ projectIds: [projectId] })])).toEqual([expect.stringMatching(/^credentials\[0\]\.oidc\.userIds: required/)]);
+    expect(credentialIssues([credential({ mode: "brokered", role: "prod-deployer" })], broker)).toEqual([expect.stringMatching(/^credentials\[0\]\.oidc\.mode: /)]);
+  });
+});
+
 describe("broker settings", () => {
   const base = { BROKER_ISSUER_URL: "https://watchdog.example.com/api/broker/" };
   it("reads the issuer exactly (no trailing slash) and the defaults", () => {

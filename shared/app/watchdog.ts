@@ -24,6 +24,7 @@ import type { DoctorReport } from "../domain/doctor/index.js";
 import { isComplete } from "../domain/snapshot.js";
 import { inventoryStillComplete, type InventoryEvidence } from "../domain/rotation/index.js";
 import { HOUR_MS } from "../domain/time.js";
+import { brokerSettings } from "../domain/migration/index.js";
 import type { CredentialProgress } from "../report/index.js";
 import { auditLimit, renderReport } from "../report/index.js";
 import { planRotation, repushCredential, rotateCredential, type RotationOutcome, type RotationPlan } from "../engine/rotation/index.js";
@@ -155,6 +156,7 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
     signInReportingLagMs: settings.signInReportingLagHours * HOUR_MS,
     propagation: settings.propagation,
     vaultUrl: settings.keyVaultUrl,
+    ...(settings.broker ? { brokerIssuerUrl: settings.broker.issuerUrl } : {}),
   };
 
   /** The page from a plan, the rotation progress and the latest audit entries (state store reads only). */
@@ -219,17 +221,18 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
         throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials migrate`);
       }
       const base = { orgId: settings.circleci.orgId!, tenantId: settings.tenantId!, now, actor: opts.actor, propagation: settings.propagation };
+      const broker = brokerSettings(settings.broker?.issuerUrl, policy);
       const signInReportingLagMs = settings.signInReportingLagHours * HOUR_MS;
       if (command === "rollback") return { dryRun: false, outcome: await rollbackMigration(adapters, credential as OidcCredential, base) };
       // Retiring removes things: only on a complete inventory, as in the cycle.
       const snapshotComplete = isComplete(await inventory());
       if (opts.dryRun) {
-        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, now: now(), snapshotComplete, signInReportingLagMs, restart: opts.restart, confirm: opts.confirm }) };
+        return { dryRun: true, preview: await previewMigration(adapters, credential as OidcCredential, { ...base, broker, now: now(), snapshotComplete, signInReportingLagMs, restart: opts.restart, confirm: opts.confirm }) };
       }
       const outcome =
         command === "retire"
-          ? await retireMigration(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, confirm: opts.confirm === true })
-          : await migrateCredential(adapters, credential as OidcCredential, { ...base, snapshotComplete, signInReportingLagMs, restart: opts.restart });
+          ? await retireMigration(adapters, credential as OidcCredential, { ...base, broker, snapshotComplete, signInReportingLagMs, confirm: opts.confirm === true })
+          : await migrateCredential(adapters, credential as OidcCredential, { ...base, broker, snapshotComplete, signInReportingLagMs, restart: opts.restart });
       return { dryRun: false, outcome };
     },
     async checkOidcToken(name, token) {

@@ -1,5 +1,6 @@
 import pLimit from "p-limit";
 import type { Plan } from "../domain/finding.js";
+import { brokerSettings } from "../domain/migration/index.js";
 import { otherCredentialsOfApp, type PolicyCredential, type Policy } from "../domain/policy/index.js";
 import type { WatchdogPorts } from "../ports/index.js";
 import { answerFromJournal, pendingRotations, rotateCredential, isBusy, type PropagationOptions, type RotateOptions, type RotationOutcome, type RotationResult } from "./rotation/index.js";
@@ -17,6 +18,8 @@ export interface ActOptions {
   signInReportingLagMs: number;
   /** When a new secret counts as propagated (defaults: the rotation engine's). */
   propagation?: PropagationOptions;
+  /** BROKER_ISSUER_URL, for migrations in oidc.mode: broker. */
+  brokerIssuerUrl?: string;
   /** Act on this credential alone (a Key Vault event's); every credential with work when absent. */
   only?: string;
 }
@@ -127,6 +130,7 @@ async function migrate(ports: WatchdogPorts, policy: Policy, plan: Plan, options
         snapshotComplete: plan.complete,
         signInReportingLagMs: options.signInReportingLagMs,
         ...(options.propagation ? { propagation: options.propagation } : {}),
+        broker: brokerSettings(options.brokerIssuerUrl, policy),
       }),
     );
   }

@@ -71,6 +71,8 @@ export interface CycleDependencies {
   signInReportingLagMs: number;
   /** When a new secret counts as propagated (defaults: the rotation engine's). */
   propagation?: PropagationOptions;
+  /** BROKER_ISSUER_URL: the issuer of the federated credential a migration in oidc.mode: broker creates. */
+  brokerIssuerUrl?: string;
   /** KEY_VAULT_URL, named in the Key Vault grant of a permission-missing finding. */
   vaultUrl?: string;
 }
@@ -207,6 +209,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
       ...(scope ? { only: scope.credential } : {}),
       signInReportingLagMs: deps.signInReportingLagMs,
       ...(deps.propagation ? { propagation: deps.propagation } : {}),
+      ...(deps.brokerIssuerUrl ? { brokerIssuerUrl: deps.brokerIssuerUrl } : {}),
     });
     report.rotations = acted.rotations;
     report.migrations = acted.migrations;

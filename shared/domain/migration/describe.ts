@@ -1,5 +1,6 @@
 import type { FirstOidcSignIns } from "./first-sign-ins.js";
 import type { MigrationBlock, MigrationJournal, MigrationState } from "./journal.js";
+import { journalBroker } from "./broker-federation.js";
 import { pipelineChange } from "./pipeline-change.js";
 
 export type MigrationStatusKind = "not-started" | MigrationState | "blocked" | "rolling-back";
@@ -41,6 +42,7 @@ export function migrationPipelineChange(journal: MigrationJournal): string {
     retireAfterQuietDays: journal.oidc.retireAfterQuietDays,
     injectedAudience: (journal.injectedAudience?.projects.length ?? 0) > 0,
     credential: journal.credential,
+    broker: journalBroker(journal.oidc),
   });
 }
 

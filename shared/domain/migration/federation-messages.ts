@@ -4,7 +4,8 @@ import type { ObservedFic, WantedFic } from "./federation-plan.js";
 const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
 
 /** "2 projects × 12 users × 1 ref": how the number of subjects comes about. */
-function breakdown(oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "branches">): string {
+function breakdown(oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "branches"> & { mode?: OidcPolicy["mode"] }): string {
+  if (oidc.mode === "broker") return "one for the broker role";
   const parts = [count(new Set(oidc.projectIds).size, "project"), count(new Set(oidc.userIds).size, "user")];
   if (oidc.branches) parts.push(count(new Set(oidc.branches.refs).size, "ref"));
   return parts.join(" × ");
@@ -14,7 +15,7 @@ function breakdown(oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "branches">
 export function federationLimitMessage(input: {
   credential: string;
   appLabel: string;
-  oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "branches">;
+  oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "branches"> & { mode?: OidcPolicy["mode"] };
   needed: number;
   foreign: number;
   limit: number;

@@ -1,7 +1,8 @@
 import { maxFederatedCredentialsPerApp, type OidcPolicy } from "../policy/index.js";
 import { ficDescription, ficName, isOwnedFic } from "./fic-names.js";
 import { federationLimitMessage, subjectConflictMessage } from "./federation-messages.js";
-import { circleciIssuer, federationSubjects, type FederationSubject } from "./subjects.js";
+import type { BrokerFederation } from "./broker-federation.js";
+import { brokerRoleSubject, circleciIssuer, federationSubjects, type FederationSubject } from "./subjects.js";
 
 /** A federated identity credential as Graph lists it (the Directory port's shape). */
 export interface ObservedFic {
@@ -25,8 +26,10 @@ export interface WantedFic {
 
 export interface FederationInput {
   credential: string;
-  oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "audience" | "branches">;
+  oidc: Pick<OidcPolicy, "projectIds" | "userIds" | "audience" | "branches"> & { mode?: OidcPolicy["mode"] };
   orgId: string;
+  /** oidc.mode: broker — the broker's issuer and the role (see brokerFederation). */
+  broker?: BrokerFederation | null;
   /** Every FIC on the app now, the watchdog's and everyone else's. */
   existing: ObservedFic[];
   /** For messages: "Entra app terraform-ci (5555…)". */
@@ -62,10 +65,18 @@ function identical(fic: ObservedFic, wanted: WantedFic): boolean {
   return fic.name === wanted.name && fic.issuer === wanted.issuer && fic.subject === wanted.subject && sameAudiences(fic, wanted.audience);
 }
 
-export function wantedFics(input: Pick<FederationInput, "credential" | "oidc" | "orgId">): WantedFic[] {
-  const issuer = circleciIssuer(input.orgId);
+/** What the federated credentials trust: CircleCI's subjects, or in broker mode the one role subject of the broker's issuer. */
+function trusted(input: Pick<FederationInput, "oidc" | "orgId" | "broker">): { issuer: string; subjects: FederationSubject[] } {
+  if (input.oidc.mode !== "broker") return { issuer: circleciIssuer(input.orgId), subjects: federationSubjects(input.orgId, input.oidc) };
+  // Never an empty wish list in broker mode: that would remove the role's federated credential.
+  if (!input.broker) throw new Error("oidc.mode: broker without the broker's issuer and role (see brokerFederation)");
+  return { issuer: input.broker.issuer, subjects: [{ subject: brokerRoleSubject(input.broker.role), role: input.broker.role }] };
+}
+
+export function wantedFics(input: Pick<FederationInput, "credential" | "oidc" | "orgId" | "broker">): WantedFic[] {
+  const { issuer, subjects } = trusted(input);
   const { audience } = input.oidc;
-  return federationSubjects(input.orgId, input.oidc).map((from) => ({
+  return subjects.map((from) => ({
     name: ficName(input.credential, { issuer, subject: from.subject, audience }),
     issuer,
     subject: from.subject,

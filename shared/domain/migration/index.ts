@@ -1,5 +1,6 @@
 /** Migration of a credential from its client secret to CircleCI OIDC federation (pure; the engine does the I/O). */
-export { circleciIssuer, federationSubjects, type FederationSubject } from "./subjects.js";
+export { brokerRoleSubject, circleciIssuer, federationSubjects, type FederationSubject } from "./subjects.js";
+export { brokerFederation, brokerSettings, journalBroker, type BrokerFederation, type BrokerMigrationSettings, type BrokerFederationResult } from "./broker-federation.js";
 export { ficCredentialPart, ficDescription, ficDescriptionPrefix, ficName, ficNamePrefix, isOwnedFic, maxFicNameLength } from "./fic-names.js";
 export { planFederation, wantedFics, type FederationBlock, type FederationInput, type FederationPlan, type ObservedFic, type WantedFic } from "./federation-plan.js";
 export { clientIdVariable, loginCommand, pipelineChange, tenantIdVariable, tokenCommand, type PipelineChangeInput } from "./pipeline-change.js";

@@ -61,6 +61,8 @@ export const migrationJournalSchema = z.object({
     audience: z.string(),
     branches: z.object({ vcsOrigin: z.string(), refs: z.array(z.string()) }).nullable(),
     retireAfterQuietDays: z.number(),
+    /** oidc.mode: broker — `issuer` is then BROKER_ISSUER_URL, `audience` Entra's; jobs ask CircleCI for `audience` here. */
+    broker: z.object({ role: z.string(), audience: z.string() }).nullish(),
   }),
   federation: z.object({
     /** The watchdog's FICs on the app after the last sync. */

@@ -11,10 +11,18 @@ export function circleciIssuer(orgId: string): string {
 
 export interface FederationSubject {
   subject: string;
-  projectId: string;
-  userId: string;
+  /** Absent for a broker role's subject. */
+  projectId?: string;
+  userId?: string;
+  /** oidc.mode: broker — the role whose tokens carry this subject. */
+  role?: string;
   /** Only with `branches` (the V2 subject). */
   ref?: string;
+}
+
+/** The subject of the broker's tokens for a role (and of the role's federated credential). */
+export function brokerRoleSubject(role: string): string {
+  return `role:${role}`;
 }
 
 const unique = (values: string[]): string[] => [...new Set(values)];

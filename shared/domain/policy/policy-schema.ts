@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkBrokerCredentials } from "./broker-credentials.js";
 import { brokerSchema } from "./broker-schema.js";
 import { credentialSchema } from "./credential-schema.js";
 import { positiveInt, projectSlug } from "./fields.js";
@@ -137,6 +138,6 @@ export const policySchema = z.strictObject({
   waivers: z.array(waiverSchema).default(() => []),
   /** The OIDC broker's roles (absent: the broker's endpoints refuse every exchange). */
   broker: brokerSchema.optional(),
-});
+}).superRefine((policy: unknown, ctx) => checkBrokerCredentials(policy, ctx), evenWithOtherIssues);
 
 export type Policy = z.output<typeof policySchema>;

@@ -1,3 +1,4 @@
+import type { BrokerMigrationSettings } from "../../domain/migration/index.js";
 import type { RotationPolicy } from "../../domain/policy/index.js";
 import type { PropagationOptions, TestRetryOptions } from "../rotation/index.js";
 
@@ -14,6 +15,8 @@ export interface MigrateOptions {
   snapshotComplete: boolean;
   /** How late the sign-in report may be (WATCHDOG_SIGNIN_REPORTING_LAG_HOURS): quiet days count only up to now minus this. */
   signInReportingLagMs: number;
+  /** oidc.mode: broker — BROKER_ISSUER_URL and the policy's broker.audience (absent: such a migration fails and says which). */
+  broker?: BrokerMigrationSettings;
   /** Start again after a rollback (a person asked for it). */
   restart?: boolean;
   /** Ids for new migrations (default: a random UUID). */

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import {
+  brokerFederation,
   describeMigration,
   judgeEvidence,
   pipelineChange,
   quietSinceLastSignIn,
   planInjectedAudience,
   planFederation,
+  type BrokerMigrationSettings,
   type KeyEvidence,
   type MigrationBlock,
   type MigrationJournal,
@@ -52,6 +54,8 @@ export interface PreviewOptions {
   signInReportingLagMs: number;
   restart?: boolean;
   confirm?: boolean;
+  /** See MigrateOptions.broker. */
+  broker?: BrokerMigrationSettings;
 }
 
 const leaseView = z.object({ actor: z.string(), expiresAt: z.string() });
@@ -91,6 +95,7 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
   if (credential.action !== "oidc") {
     return { credential: name, status: describeMigration(null, name), wouldDo: [], pipelineChange: "", problem: `credential ${name} has action: ${credential.action}` };
   }
+  const broker = brokerFederation(credential.oidc, options.broker);
   const change = pipelineChange({
     audience: credential.oidc.audience,
     orgId: options.orgId,
@@ -100,6 +105,7 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
     retireAfterQuietDays: credential.oidc.retireAfterQuietDays,
     injectedAudience: credential.oidc.injectedAudience === "project",
     credential: name,
+    broker: broker.ok ? broker.broker : null,
   });
   let journal: MigrationJournal | null;
   try {
@@ -108,6 +114,7 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
     return { credential: name, status: describeMigration(null, name), wouldDo: [], pipelineChange: change, problem: message(error) };
   }
   const preview: MigrationPreview = { credential: name, status: describeMigration(journal, name), wouldDo: [], pipelineChange: change };
+  if (!broker.ok) return { ...preview, problem: broker.message };
   const lease = await ports.state.get<unknown>("leases", migrationLeaseKey(name));
   const held = lease ? leaseView.safeParse(lease.value) : null;
   if (held?.success && Date.parse(held.data.expiresAt) > options.now.getTime()) preview.busy = { heldBy: held.data.actor, until: held.data.expiresAt };
@@ -128,7 +135,7 @@ export async function previewMigration(ports: WatchdogPorts, credential: PolicyC
       for (const projectId of claims.set) preview.wouldDo.push(`set the CircleCI OIDC custom audience of project ${projectId} to ${credential.oidc.audience} (experimental)`);
     }
     const existing = await ports.directory.listFederatedCredentials(app.objectId);
-    const plan = planFederation({ credential: name, oidc: credential.oidc, orgId: options.orgId, existing, appLabel: appLabel(app) });
+    const plan = planFederation({ credential: name, oidc: credential.oidc, orgId: options.orgId, broker: broker.broker, existing, appLabel: appLabel(app) });
     if (!plan.ok) return { ...preview, blocked: { kind: plan.kind, reason: plan.message } };
     preview.federation = {
       create: plan.create.map((f) => ({ name: f.name, subject: f.subject })),

@@ -17,7 +17,7 @@ function bothWays(credential: PolicyCredential, rotation: RollbackOptions["rotat
   const oidc: OidcCredential =
     credential.action === "oidc"
       ? credential
-      : { ...base, action: "oidc", oidc: { projectIds: [], userIds: [], audience: oidcDefaults.audience, retireAfterQuietDays: oidcDefaults.retireAfterQuietDays } };
+      : { ...base, action: "oidc", oidc: { mode: "direct", projectIds: [], userIds: [], audience: oidcDefaults.audience, retireAfterQuietDays: oidcDefaults.retireAfterQuietDays } };
   const policy = credential.action === "rotate" ? credential.rotation : rotationDefaults;
   return { oidc, rotate: { ...base, action: "rotate", rotation: { ...policy, ...rotation } } };
 }

@@ -1,4 +1,4 @@
-import { planFederation, recordBlocked, recordFederated, type FederationPlan, type MigrationJournal } from "../../../domain/migration/index.js";
+import { journalBroker, planFederation, recordBlocked, recordFederated, type FederationPlan, type MigrationJournal } from "../../../domain/migration/index.js";
 import type { MigrationRun } from "../run.js";
 import { appLabel, oidcSnapshot } from "./locate.js";
 
@@ -28,9 +28,9 @@ function inSync(journal: MigrationJournal, plan: Ready, oidc: MigrationJournal["
 export async function federate(run: MigrationRun): Promise<void> {
   run.context.federationChecked = true;
   const journal = run.journal;
+  const oidc = oidcSnapshot(run, "federate");
   const existing = await run.read("federate", () => run.call("graph", () => run.ports.directory.listFederatedCredentials(journal.app.objectId)));
-  const plan = planFederation({ credential: run.name, oidc: run.credential.oidc, orgId: run.options.orgId, existing, appLabel: appLabel(journal.app) });
-  const oidc = oidcSnapshot(run);
+  const plan = planFederation({ credential: run.name, oidc: run.credential.oidc, orgId: run.options.orgId, broker: journalBroker(oidc), existing, appLabel: appLabel(journal.app) });
 
   if (!plan.ok) {
     if (journal.blocked?.kind !== plan.kind || journal.blocked.reason !== plan.message || journal.pending) {

@@ -1,4 +1,4 @@
-import { circleciIssuer, type MigrationJournal } from "../../../domain/migration/index.js";
+import { brokerFederation, circleciIssuer, type BrokerFederation, type MigrationJournal } from "../../../domain/migration/index.js";
 import { chooseRetirement, sameKeyId, type CiTarget, type ObservedVersion } from "../../../domain/rotation/index.js";
 import type { EntraApp } from "../../../domain/snapshot.js";
 import { MigrationStepFailed, type MigrationRun } from "../run.js";
@@ -52,14 +52,23 @@ export function secretOf(app: EntraApp, versions: ObservedVersion[], credential:
   return keyIds.length > 0 || !chosen.note ? { keyIds } : { keyIds, note: chosen.note };
 }
 
-export function oidcSnapshot(run: MigrationRun): MigrationJournal["oidc"] {
+/** In oidc.mode: broker, the broker's issuer, role and audience; a missing setting fails `step` before anything changes. */
+export function brokerOf(run: MigrationRun, step: FailedMigrationStep): BrokerFederation | null {
+  const result = brokerFederation(run.credential.oidc, run.options.broker);
+  if (!result.ok) throw new MigrationStepFailed(step, result.message);
+  return result.broker;
+}
+
+export function oidcSnapshot(run: MigrationRun, step: FailedMigrationStep): MigrationJournal["oidc"] {
   const oidc = run.credential.oidc;
+  const broker = brokerOf(run, step);
   return {
     orgId: run.options.orgId,
     tenantId: run.options.tenantId,
-    issuer: circleciIssuer(run.options.orgId),
+    issuer: broker ? broker.issuer : circleciIssuer(run.options.orgId),
     audience: oidc.audience,
     branches: oidc.branches ? { vcsOrigin: oidc.branches.vcsOrigin, refs: [...oidc.branches.refs] } : null,
     retireAfterQuietDays: oidc.retireAfterQuietDays,
+    ...(broker ? { broker: { role: broker.role, audience: broker.audience } } : {}),
   };
 }

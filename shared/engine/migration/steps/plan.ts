@@ -9,6 +9,8 @@ import { oidcSnapshot, readVersions, requireApp, resolveCiTarget, secretOf } fro
  * context) does not begin.
  */
 export async function planMigration(run: MigrationRun): Promise<void> {
+  // First: a broker migration without its issuer setting must not begin.
+  const oidc = oidcSnapshot(run, "plan");
   const app = await requireApp(run, "plan");
   const ci = await resolveCiTarget(run, "plan");
   const versions = await readVersions(run, "plan");
@@ -23,7 +25,7 @@ export async function planMigration(run: MigrationRun): Promise<void> {
       at: run.at(),
       app: { appId: app.appId, objectId: app.objectId, displayName: app.displayName },
       ci,
-      oidc: oidcSnapshot(run),
+      oidc,
       secret,
       previous,
     }),

@@ -1,4 +1,4 @@
-import { recordSwitched, tokenCommand } from "../../../domain/migration/index.js";
+import { journalBroker, recordSwitched, tokenCommand } from "../../../domain/migration/index.js";
 import type { MigrationRun } from "../run.js";
 
 /**
@@ -11,7 +11,7 @@ export async function publishSwitch(run: MigrationRun): Promise<void> {
   run.record("switch", "done", "pipeline change published; waiting for the secret to fall silent");
   await run.audit("migration.waiting", {
     migrationId: journal.migrationId,
-    token: tokenCommand({ audience: journal.oidc.audience, orgId: journal.oidc.orgId, branches: journal.oidc.branches !== null }),
+    token: tokenCommand({ audience: journal.oidc.audience, orgId: journal.oidc.orgId, branches: journal.oidc.branches !== null, broker: journalBroker(journal.oidc) }),
     retireAfterQuietDays: journal.oidc.retireAfterQuietDays,
   });
 }
