@@ -201,7 +201,7 @@ describe("policy rules: each is enforced with its path and a human message", () 
         ],
       }),
       [
-        'credentials[0].oidc: needs 24 federated credentials (projectIds × userIds × refs); Entra allows at most 20 per app. The OIDC broker needs one per role instead (policy broker.roles, README "OIDC broker"), or let one bot user trigger the deploys',
+        'credentials[0].oidc: needs 24 federated credentials (projectIds × userIds × refs); Entra allows at most 20 per app. The OIDC broker needs one per role instead (oidc.mode: broker with a role of broker.roles, README "OIDC broker"), or let one bot user trigger the deploys',
       ],
     ],
     ["thresholds positive", policyWith({ alerts: { thresholdsDays: [30, 0] } }), ["alerts.thresholdsDays[1]: must be at least 1"]],

@@ -26,7 +26,7 @@ export function federationLimitMessage(input: {
     `the project and the user who triggered the job, and Entra matches subjects exactly), but ${input.appLabel} allows at most ${input.limit}${others}: ` +
     `${input.needed + input.foreign} > ${input.limit}. Nothing was changed. Ways out: list fewer oidc.userIds; let one bot user trigger ` +
     `the deploys (its user id alone); split the projects across app registrations (one policy credential each); use the OIDC broker, ` +
-    `which needs one federated credential per role instead of one per project × user (policy broker.roles, README "OIDC broker"); ` +
+    `which needs one federated credential per role instead of one per project × user (oidc.mode: broker with a role of broker.roles, README "OIDC broker"); ` +
     `or stay on the secret with action: rotate.`
   );
 }

@@ -66,7 +66,7 @@ export const oidcSchema = z
       ctx.addIssue({
         code: "custom",
         message: `needs ${subjects} federated credentials (projectIds × userIds${oidc.branches ? " × refs" : ""}); Entra allows at most ${maxFederatedCredentialsPerApp} per app. ` +
-          `The OIDC broker needs one per role instead (policy broker.roles, README "OIDC broker"), or let one bot user trigger the deploys`,
+          `The OIDC broker needs one per role instead (oidc.mode: broker with a role of broker.roles, README "OIDC broker"), or let one bot user trigger the deploys`,
       });
     }
   })
