@@ -57,8 +57,8 @@ export const oidcSchema = z
       return;
     }
     if (oidc.role !== undefined) problem("role", "only with mode: broker");
-    if (oidc.projectIds === undefined) problem("projectIds", "required (or mode: broker with a role)");
-    if (oidc.userIds === undefined) problem("userIds", "required (or mode: broker with a role)");
+    if (oidc.projectIds === undefined) problem("projectIds", "required");
+    if (oidc.userIds === undefined) problem("userIds", "required");
     if (oidc.projectIds === undefined || oidc.userIds === undefined) return;
     // One federated credential per subject: project × user (× ref with the V2 token).
     const subjects = new Set(oidc.projectIds).size * new Set(oidc.userIds).size * (oidc.branches ? new Set(oidc.branches.refs).size : 1);
