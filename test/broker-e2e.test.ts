@@ -452,10 +452,15 @@ describe("OIDC broker: a credential migrates in oidc.mode: broker", () => {
       const run = await cli("migrate", "deploy-via-broker", "--json");
       expect(run.code).not.toBe(0);
       expect(run.out).toContain("oidc.mode: broker needs the setting BROKER_ISSUER_URL");
+      const preview = await cli("migrate", "deploy-via-broker", "--dry-run", "--json");
+      expect(preview.out).toContain("oidc.mode: broker needs the setting BROKER_ISSUER_URL");
     } finally {
       process.env.BROKER_ISSUER_URL = issuerSetting;
     }
     expect(ficsOf()).toEqual([]);
+    const preview = await cli("migrate", "deploy-via-broker", "--dry-run", "--json");
+    expect(preview.code, preview.out).toBe(0);
+    expect(JSON.parse(preview.out)).toMatchObject({ federation: { create: [{ subject: "role:migrate-deployer" }], remove: [] } });
     expect(sandbox.circleci.state.contextVariable("broker-migrate-deploy", "AZURE_CLIENT_ID")).toBeUndefined();
   });
 
