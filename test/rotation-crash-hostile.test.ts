@@ -16,7 +16,10 @@ import { startLocalStateStore, type StartedStateStore } from "./support/state-st
 let sandbox: RotationSandbox;
 const stores: StartedStateStore[] = [];
 const staleReadMs = 150;
-const propagation: PropagationOptions = { confirmations: 3, spacingMs: 10, settleMs: 0, readLagMs: staleReadMs + 50 };
+// The settle time is what makes the push safe whatever replicas the acceptances in a row happen to reach: the
+// scenarios run four at a time against one Entra, whose spread is shared, so three acceptances in a row may never
+// meet the slowest replica (90 ms). Settling past the slowest delay is the product's own defence (defaults: 60 s).
+const propagation: PropagationOptions = { confirmations: 3, spacingMs: 10, settleMs: 120, readLagMs: staleReadMs + 50 };
 const testRetry = { attempts: 12, minDelayMs: 10, maxDelayMs: 40 };
 
 beforeAll(async () => {
