@@ -1,13 +1,12 @@
 import { addHistory, recordRepushed } from "../../domain/rotation/index.js";
 import type { PolicyCredential } from "../../domain/policy/index.js";
 import type { WatchdogPorts } from "../../ports/index.js";
-import { runUnderLease } from "../journaled/run.js";
 import { countedDriftPorts, observeDrift } from "./drift.js";
 import { loadJournal } from "./journal-store.js";
 import { isRotateCredential, rotationPrecondition, type RotateOptions, type RotationPorts } from "./options.js";
 import type { RotationOutcome } from "./outcome.js";
-import { rotationAnswers } from "./rotate-credential.js";
-import { RotationRun, StepFailed } from "./run.js";
+import { rotationAnswers, underRotationLease } from "./rotate-credential.js";
+import { type RotationRun, StepFailed } from "./run.js";
 import { writeToCircleci } from "./steps/push.js";
 
 /**
@@ -21,15 +20,7 @@ export async function repushCredential(ports: WatchdogPorts, credential: PolicyC
   const problem = rotationPrecondition(ports, credential);
   if (problem || !isRotateCredential(credential) || !ports.vault) return rotationAnswers.failed(credential.name, "lease", problem ?? "not a rotate credential");
   const rotationPorts: RotationPorts = { ci: ports.ci, directory: ports.directory, tester: ports.tester, state: ports.state, vault: ports.vault };
-  return runUnderLease(
-    ports.state,
-    credential.name,
-    credential.name,
-    options,
-    rotationAnswers,
-    (lease, ttlMs) => new RotationRun(rotationPorts, credential, options, lease, ttlMs),
-    repush,
-  );
+  return underRotationLease(rotationPorts, credential, options, repush);
 }
 
 async function repush(run: RotationRun) {

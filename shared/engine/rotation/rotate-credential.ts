@@ -153,13 +153,15 @@ export async function rotateCredential(ports: WatchdogPorts, credential: PolicyC
   const answered = await answerFromJournal(ports, credential, options);
   if (answered) return answered;
 
-  return runUnderLease(
-    ports.state,
-    credential.name,
-    credential.name,
-    options,
-    rotationAnswers,
-    (lease, ttlMs) => new RotationRun(rotationPorts, credential, options, lease, ttlMs),
-    advance,
-  );
+  return underRotationLease(rotationPorts, credential, options, advance);
+}
+
+/** Runs `work` on a credential under its rotation lease: rotating and repushing never run at once. */
+export function underRotationLease(
+  ports: RotationPorts,
+  credential: RotateCredential,
+  options: RotateOptions,
+  work: (run: RotationRun) => Promise<RotationResult>,
+): Promise<RotationOutcome> {
+  return runUnderLease(ports.state, credential.name, credential.name, options, rotationAnswers, (lease, ttlMs) => new RotationRun(ports, credential, options, lease, ttlMs), work);
 }
