@@ -1,34 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RotationOutcome, RotationResult } from "../shared/engine/rotation/index.js";
-import { startRotationSandbox, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { describe, expect, it } from "vitest";
+import type { RotationSandbox } from "./support/rotation-sandbox.js";
+import { rotationResults, useRotationSandbox } from "./support/rotation-suite.js";
 import { instantPropagation, runScenario } from "./support/rotation-scenario.js";
-import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // Entra's token endpoint as a set of replicas, each hearing of a new secret (and of a removal) at its own
 // time, requests spread over them. "Verified" must mean "every replica accepts it" at the moment of the push.
 
 let sandbox: RotationSandbox;
-const stores: StartedStateStore[] = [];
-
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
+const { store } = useRotationSandbox({
+  started: (started) => {
+    sandbox = started;
+  },
 });
-afterEach(() => {
-  sandbox.clearFaults();
-  sandbox.directory.entra.propagationDelayMs = 0;
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await Promise.all(stores.map((s) => s.stop()));
-});
-
-async function store(): Promise<StartedStateStore> {
-  const started = await startLocalStateStore();
-  stores.push(started);
-  return started;
-}
-
-const results = (outcomes: RotationOutcome[]): RotationResult[] => outcomes.flatMap((o) => (o.busy ? [] : [o]));
+const results = rotationResults;
 const threeReplicas = [{ newSecretDelayMs: 30 }, { newSecretDelayMs: 200 }, { newSecretDelayMs: 450 }];
 const retry = { attempts: 30, minDelayMs: 20, maxDelayMs: 60 };
 

@@ -1,35 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
-import type { RotationOutcome, RotationResult } from "../shared/engine/rotation/index.js";
-import { startRotationSandbox, type RotationSandbox } from "./support/rotation-sandbox.js";
+import type { RotationSandbox } from "./support/rotation-sandbox.js";
+import { rotationResults, useRotationSandbox } from "./support/rotation-suite.js";
 import { runScenario } from "./support/rotation-scenario.js";
-import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // Faults from the emulators (429 + Retry-After, 5xx, plain-text errors, timeouts, Entra's propagation
 // delay) delay a rotation; they never corrupt it. Each case runs the cycles with the invariants checked.
 
 let sandbox: RotationSandbox;
-const stores: StartedStateStore[] = [];
-
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
+const { store } = useRotationSandbox({
+  started: (started) => {
+    sandbox = started;
+  },
 });
-afterEach(() => {
-  sandbox.clearFaults();
-  sandbox.directory.entra.propagationDelayMs = 0;
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await Promise.all(stores.map((s) => s.stop()));
-});
-
-async function store(): Promise<StartedStateStore> {
-  const started = await startLocalStateStore();
-  stores.push(started);
-  return started;
-}
-
-const results = (outcomes: RotationOutcome[]): RotationResult[] => outcomes.flatMap((o) => (o.busy ? [] : [o]));
+const results = rotationResults;
 
 describe("rotation under emulator faults", () => {
   it("429s with Retry-After on every service: the first cycle still reaches the push", async () => {

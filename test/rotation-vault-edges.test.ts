@@ -1,39 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
-import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { rotateCredential, type RotationResult } from "../shared/engine/rotation/index.js";
+import { HOUR, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
+import { rotationResults, useRotationSandbox } from "./support/rotation-suite.js";
 import { fastTestRetry, instantPropagation, runScenario } from "./support/rotation-scenario.js";
-import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 
 // Issue 11 item 6, through the rotation: Key Vault's asynchronous soft delete (ObjectIsBeingDeleted), a disabled
 // version (403 SecretDisabled), and the versions of a name that has none (200 empty, or 404). Each case runs the
 // cycles with the rotation invariants checked; no run ever purges.
 
 let sandbox: RotationSandbox;
-const stores: StartedStateStore[] = [];
 const deletionWait = { minDelayMs: 20, maxDelayMs: 80, maxWaitMs: 5_000 };
-
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
+const { store } = useRotationSandbox({
+  started: (started) => {
+    sandbox = started;
+  },
+  reset: () => {
+    sandbox.vault.state.softDeleteDelayMs = 0;
+    sandbox.vault.state.versionsOfMissingName = "empty";
+  },
 });
-afterEach(() => {
-  sandbox.clearFaults();
-  sandbox.directory.entra.propagationDelayMs = 0;
-  sandbox.vault.state.softDeleteDelayMs = 0;
-  sandbox.vault.state.versionsOfMissingName = "empty";
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await Promise.all(stores.map((s) => s.stop()));
-});
-
-async function store(): Promise<StartedStateStore> {
-  const started = await startLocalStateStore();
-  stores.push(started);
-  return started;
-}
-
-const results = (outcomes: RotationOutcome[]): RotationResult[] => outcomes.flatMap((o) => (o.busy ? [] : [o]));
+const results = rotationResults;
 const purges = () => sandbox.vault.log.entries.filter((e) => e.route === keyVaultRoutes.purgeDeleted).length;
 
 /** The credential's secret, last written by the watchdog for it, deleted by someone a moment before the cycle. */
