@@ -5,6 +5,11 @@ import { denyWithout, graphRoles } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import type { WireObject } from "../wire.js";
 
+// Sources: "Get tenantAppManagementPolicy" https://learn.microsoft.com/en-us/graph/api/tenantappmanagementpolicy-get,
+// "List appManagementPolicies" https://learn.microsoft.com/en-us/graph/api/appmanagementpolicy-list, "List
+// appManagementPolicies" of an application https://learn.microsoft.com/en-us/graph/api/application-list-appmanagementpolicies
+// (each: Policy.Read.All for an application caller) and the enforcement rules in ../app-management-policy.ts.
+
 /** The tenant default's id: Graph answers the same fixed id in every tenant (tenantAppManagementPolicy get, example). */
 const tenantDefaultId = "00000000-0000-0000-0000-000000000000";
 

@@ -8,6 +8,11 @@ import { denyWithout, graphRoles } from "../permissions.js";
 import { graphRouteNames } from "../route-names.js";
 import type { WireObject } from "../wire.js";
 
+// Sources: "List signIns" (beta) https://learn.microsoft.com/en-us/graph/api/signin-list?view=graph-rest-beta (AuditLog.Read.All,
+// Entra ID P1/P2, interactive sign-ins only unless signInEventTypes is filtered, $top up to 1,000, @odata.nextLink) and
+// the signIn resource https://learn.microsoft.com/en-us/graph/api/resources/signin?view=graph-rest-beta
+// (clientCredentialType, federatedCredentialId; v1.0 has neither).
+
 /** One service-principal sign-in as the beta signIn resource writes it (createdDateTime "always in UTC"). */
 function wireSignIn(state: DirectoryState, entry: DirectoryServicePrincipalSignIn): WireObject {
   const app = state.appByAppId(entry.appId);
