@@ -55,8 +55,16 @@ export const credentialSignInActivitySchema = z.object({
   signInActivity: z.object({ lastSignInDateTime: optionalText }).nullable().optional(),
 });
 
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
+const pageSchemaOf = (item: z.ZodType) => z.object({ value: z.array(item), "@odata.nextLink": z.string().optional() });
+type PageSchema<T extends z.ZodType> = z.ZodObject<{ value: z.ZodArray<T>; "@odata.nextLink": z.ZodOptional<z.ZodString> }>;
+// Built once per item schema: zod compiles a schema on its first parse, so one built per request is compiled per request.
+const pageSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/** A collection page of `item`s; a missing `@odata.nextLink` is the last page. */
+export function pageSchema<T extends z.ZodType>(item: T): PageSchema<T> {
+  const known = pageSchemas.get(item) ?? pageSchemaOf(item);
+  pageSchemas.set(item, known);
+  return known as PageSchema<T>;
 }
 
 /** The sign-in activity answer: a collection (list), or one object (the get call's documented "by keyId" example). */
