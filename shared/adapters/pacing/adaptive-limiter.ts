@@ -1,4 +1,5 @@
-import Bottleneck from "bottleneck";
+import { setTimeout as sleep } from "node:timers/promises";
+import PQueue from "p-queue";
 import { remainingBudget, requestedWaitMs, type HeaderLookup } from "./rate-limit-headers.js";
 
 export interface AdaptiveLimiterOptions {
@@ -41,18 +42,23 @@ const growthPerSecond = 0.02;
 const minRatePerSecond = 1;
 /** Above this the pace is no constraint worth keeping: back to the concurrency bound alone. */
 const unpacedAbovePerSecond = 5_000;
-const retryPriority = 3;
-const firstTryPriority = 5;
+// p-queue starts greater priorities first: retries go ahead of first attempts.
+const retryPriority = 1;
+const firstTryPriority = 0;
 
 /**
  * One API's requests: at most `initialConcurrency` in flight at first, more (up to `maxConcurrency`) while the server
  * never pushes back, every request paused while the server asked to
  * wait (Retry-After, reset headers, an exhausted RateLimit-Remaining), and a pace that adapts to 429s.
- * Built on Bottleneck: its `maxConcurrent` bounds requests in flight, its `minTime` paces their starts,
- * a `reservoir` of 0 holds them all during a pause, and priorities put retries ahead of new requests.
+ * Built on p-queue: its `concurrency` bounds requests in flight (a request waiting for its turn in the pace holds its
+ * slot, as it would once sent), `pause()` holds every queued request during a pause, and priorities put retries ahead
+ * of new requests. The pace itself is a start time handed out one request after another (p-queue's own interval
+ * cannot change once the queue is built, and the pace changes with every 429).
  */
 export class AdaptiveLimiter {
-  private readonly bottleneck: Bottleneck;
+  private readonly queue: PQueue;
+  /** The earliest time the pace lets the next request start. */
+  private nextStartAt = 0;
   /** Start times of the last second's requests, oldest first. */
   private readonly recentStarts: number[] = [];
   /** When the last ten seconds' answers other than 429 came, oldest first. */
@@ -79,7 +85,7 @@ export class AdaptiveLimiter {
     this.baseConcurrency = Math.min(options.initialConcurrency ?? options.maxConcurrency, options.maxConcurrency);
     this.concurrency = this.baseConcurrency;
     this.stats.peakConcurrency = this.concurrency;
-    this.bottleneck = new Bottleneck({ maxConcurrent: this.concurrency, minTime: 0 });
+    this.queue = new PQueue({ concurrency: this.concurrency });
   }
 
   /** Requests allowed in flight now. */
@@ -98,7 +104,9 @@ export class AdaptiveLimiter {
     this.refreshPace(Date.now());
     // A request waits for the pause to end: the process must stay up for it.
     this.resumeTimer?.ref();
-    return this.bottleneck.schedule({ priority: options.retry ? retryPriority : firstTryPriority }, async () => {
+    const priority = options.retry ? retryPriority : firstTryPriority;
+    return this.queue.add(async () => {
+      await this.turn();
       const startedAt = Date.now();
       this.stats.requests += 1;
       remember(this.recentStarts, startedAt, sentWindowMs);
@@ -115,7 +123,20 @@ export class AdaptiveLimiter {
         this.inFlight -= 1;
         if (answer) this.observe(answer, startedAt);
       }
-    });
+    }, { priority });
+  }
+
+  /** Waits until the pace and any pause let this request start, and takes that start time from the ones after it. */
+  private async turn(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const startAt = Math.max(now, this.nextStartAt, this.pausedUntil);
+      if (startAt <= now) {
+        this.nextStartAt = now + this.appliedMinTimeMs;
+        return;
+      }
+      await sleep(startAt - now);
+    }
   }
 
   private observe(answer: ServerAnswer, startedAt: number): void {
@@ -149,7 +170,7 @@ export class AdaptiveLimiter {
    */
   private grow(): void {
     if (this.pushedBack || this.concurrency >= this.options.maxConcurrency) return;
-    if (++this.acceptedThisRound < this.concurrency || this.bottleneck.queued() === 0) return;
+    if (++this.acceptedThisRound < this.concurrency || this.queue.size === 0) return;
     this.acceptedThisRound = 0;
     this.setConcurrency(this.concurrency + 1);
   }
@@ -165,7 +186,7 @@ export class AdaptiveLimiter {
     if (value === this.concurrency) return;
     this.concurrency = value;
     this.stats.peakConcurrency = Math.max(this.stats.peakConcurrency, value);
-    void this.bottleneck.updateSettings({ maxConcurrent: value });
+    this.queue.concurrency = value;
   }
 
   private slowDown(now: number): void {
@@ -191,7 +212,6 @@ export class AdaptiveLimiter {
     const minTimeMs = this.pace && rate !== undefined ? Math.round(1000 / rate) : 0;
     if (minTimeMs === this.appliedMinTimeMs) return;
     this.appliedMinTimeMs = minTimeMs;
-    void this.bottleneck.updateSettings({ minTime: minTimeMs });
   }
 
   private pauseFor(requestedMs: number, now: number): void {
@@ -200,14 +220,14 @@ export class AdaptiveLimiter {
     if (waitMs <= 0 || until <= this.pausedUntil) return;
     this.pausedUntil = until;
     this.stats.pauses += 1;
-    void this.bottleneck.updateSettings({ reservoir: 0 });
+    this.queue.pause();
     clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = undefined;
-      void this.bottleneck.updateSettings({ reservoir: null });
+      this.queue.start();
     }, waitMs);
     // With nothing waiting, a pause must not keep a finished CLI run alive until it ends.
-    if (this.bottleneck.queued() === 0) this.resumeTimer.unref();
+    if (this.queue.size === 0) this.resumeTimer.unref();
   }
 }
 
