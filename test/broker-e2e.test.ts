@@ -21,7 +21,7 @@ import { startSandbox, type Sandbox, type SandboxJobSpec } from "../sandbox/star
 import { demoWorld } from "../sandbox/world/demo.js";
 import { createCircleCiStore } from "../shared/adapters/circleci/index.js";
 import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import { resolveRoles } from "../shared/engine/broker/index.js";
+import { resolveRoles, sweepCounters, tokenCounterKey } from "../shared/engine/broker/index.js";
 import { runCli } from "../cli/program.js";
 import type { StateStore } from "../shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
@@ -538,5 +538,39 @@ describe("OIDC broker: key rotation", () => {
     expect(await keyIds()).toEqual([created.kid]);
     expect(await login(before)).toMatchObject({ ok: false, code: 700027 });
     expect(await login(after)).toEqual({ ok: true });
+  });
+});
+
+describe("OIDC broker: expired counters", () => {
+  const sweepable = { count: 3, expiresAt: "2020-01-01T00:02:00.000Z" };
+
+  it("a whole cycle deletes the counters no exchange can use, and keeps live and unreadable ones", async () => {
+    await state.put("broker", "rate/2020-01-01T00:00:00.000Z", sweepable);
+    await state.put("broker", "refusals/2020-01-01T00:00:00.000Z", sweepable);
+    await state.put("broker", "exchanges/unreadable-record", { count: 1 });
+    const live = await circleciToken();
+    expect((await exchange(live)).status).toBe(200);
+    const run = await cli("run", "--json");
+    const report = JSON.parse(run.out) as { brokerCounters?: { deleted: number; unreadable: number } };
+    expect(report.brokerCounters).toMatchObject({ unreadable: 1 });
+    expect(report.brokerCounters!.deleted).toBeGreaterThanOrEqual(2);
+    const keys = (await state.list("broker")).map((r) => r.key);
+    expect(keys).not.toContain("rate/2020-01-01T00:00:00.000Z");
+    expect(keys).not.toContain("refusals/2020-01-01T00:00:00.000Z");
+    expect(keys).toContain("exchanges/unreadable-record");
+    expect(keys).toContain(tokenCounterKey(live));
+  });
+
+  it("a replayed token just past its exp, still inside the verifier's clock tolerance, stays refused after a sweep", async () => {
+    clockSkewMs = -(3600 - 4) * 1000; // CircleCI tokens live an hour: this one has 4 seconds left
+    const replayed = await circleciToken();
+    clockSkewMs = 0;
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await exchange(replayed)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    const expiredAtMs = decodeJwt(replayed).exp! * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiredAtMs + 1_500 - Date.now())));
+    await sweepCounters(state, new Date());
+    expect(await exchange(replayed)).toMatchObject({ status: 403, body: { error: { rule: "exchangesPerToken" } } });
   });
 });

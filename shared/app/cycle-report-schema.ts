@@ -121,6 +121,10 @@ export const cycleReportSchema = z
       .strictObject({ sent: z.boolean(), ok: z.boolean().optional(), status: z.number().int().optional(), note: z.string().optional() })
       .optional()
       .describe("The selfWatch.heartbeatUrl ping after a successful cycle; never the URL."),
+    brokerCounters: z
+      .strictObject({ deleted: count, kept: count, unreadable: count })
+      .optional()
+      .describe("The OIDC broker's shared counters (state table broker): deleted once no exchange can use them, kept, or unreadable (kept)."),
   })
   .meta({ title: "secret-watchdog cycle report", description: "The output of `watchdog run --json`." });
 

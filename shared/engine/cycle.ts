@@ -18,6 +18,7 @@ import type { CycleHealth, CycleOutcome } from "../domain/self-watch/cycle-healt
 import { decideSelfWatch, finishSelfWatch, type HeartbeatOutcome } from "./self-watch/watch-cycle.js";
 import { assembleRead, saveRead, type ReadMemo } from "./read-model/index.js";
 import { withPermissions } from "./doctor/index.js";
+import { sweepCounters, type CounterSweep } from "./broker/index.js";
 
 export interface CycleFailure {
   /** "inventory", "alerts.record", "alerts.deliver", "rotate <name>", … */
@@ -52,6 +53,8 @@ export interface CycleReport {
   health?: CycleHealth;
   /** The dead-man's-switch ping after a successful cycle (not on a dry run). */
   heartbeat?: HeartbeatOutcome;
+  /** The OIDC broker's counters no exchange can use any more, deleted by a whole cycle (not a scoped one). */
+  brokerCounters?: CounterSweep;
 }
 
 export interface CycleDependencies {
@@ -281,6 +284,13 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     report.alerts.deliveries = delivery.delivered.map(deliveryLine);
   } catch (error) {
     report.failures.push({ step: "alerts.deliver", message: message(error) });
+  }
+  if (!scope) {
+    try {
+      report.brokerCounters = await sweepCounters(adapters.state, options.now());
+    } catch (error) {
+      report.failures.push({ step: "broker.sweep", message: message(error) });
+    }
   }
   report.finishedAt = options.now().toISOString();
   if (selfWatch) {
