@@ -175,6 +175,10 @@ export function formatCycle(report: CycleReport): string {
   for (const f of report.failures) lines.push(`FAILED ${f.step}: ${f.message}`);
   if (report.heartbeat?.sent) lines.push(`HEARTBEAT: ${report.heartbeat.ok ? `pinged (HTTP ${report.heartbeat.status})` : `ping failed: ${report.heartbeat.note}`}`);
   else if (report.heartbeat?.note && report.heartbeat.note !== "no selfWatch.heartbeatUrl") lines.push(`HEARTBEAT: ${report.heartbeat.note}`);
+  if (report.brokerCounters && report.brokerCounters.deleted + report.brokerCounters.unreadable > 0) {
+    const { deleted, unreadable } = report.brokerCounters;
+    lines.push(`BROKER: ${deleted} expired counter(s) deleted${unreadable > 0 ? `, ${unreadable} unreadable kept` : ""}`);
+  }
   if (report.health && report.health.failuresInRow > 0) lines.push(`HEALTH: ${report.health.failuresInRow} failed or incomplete cycle(s) in a row since ${report.health.failingSince ?? report.health.lastStartedAt}`);
   return `${lines.join("\n")}\n`;
 }
@@ -273,18 +277,22 @@ export function formatProgress(progress: InventoryProgress): string {
 /** `watchdog oidc check-token`: the token's claims (never the token or its signature) and each comparison. */
 export function formatTokenCheck(result: TokenCheckResult): string {
   if (!result.ok) return `${result.credential}: ${result.problem}\n`;
-  const { token, checks, matches, matchedFic } = result.comparison;
+  const { token, checks, matches, matchedFic, brokerRole } = result.comparison;
   const lines = [
     `Token (claims only; the signature is not shown and the token is not kept):`,
     `  iss ${token.iss ?? "(none)"}`,
     `  sub ${token.sub ?? "(none)"}`,
     `  aud ${token.aud.join(", ") || "(none)"}`,
     `  project ${token.projectId ?? "(none)"}; contexts ${token.contextIds.join(", ") || "(none)"}; vcs ${token.vcsOrigin ?? "-"} ${token.vcsRef ?? "-"}; alg ${token.alg ?? "?"}; expires ${token.expiresAt ?? "never"}`,
-    `Against the federated credentials of ${result.app}:`,
+    brokerRole ? `Against the broker's role ${brokerRole}, then the federated credentials of ${result.app}:` : `Against the federated credentials of ${result.app}:`,
     ...checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.claim}: ${c.detail}`),
     matches
-      ? `${result.credential}: Entra would accept this token's issuer, subject and audience (federated credential ${matchedFic ?? "?"}).`
-      : `${result.credential}: Entra would refuse this token (see FAIL above).`,
+      ? brokerRole
+        ? `${result.credential}: the broker would exchange this token for role ${brokerRole}, and Entra would accept the broker's token (federated credential ${matchedFic ?? "?"}).`
+        : `${result.credential}: Entra would accept this token's issuer, subject and audience (federated credential ${matchedFic ?? "?"}).`
+      : brokerRole
+        ? `${result.credential}: the broker or Entra would refuse this token (see FAIL above).`
+        : `${result.credential}: Entra would refuse this token (see FAIL above).`,
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -507,6 +507,34 @@ describe("OIDC broker: a credential migrates in oidc.mode: broker", () => {
     const other = await exchange(await circleciToken({ projectId: ids.otherProject, contextIds: [sandbox.circleci.state.context("broker-migrate-deploy")!.id] }, claims), role);
     expect(other).toMatchObject({ status: 403, body: { error: { rule: "projectIds" } } });
   });
+
+  it("watchdog oidc check-token holds a job's token against the role's rules and the role's federated credential, as the broker and Entra would", async () => {
+    const claims = /--claims '([^']+)'/.exec(pipelineChange)![1]!;
+    const contextIds = [sandbox.circleci.state.context("broker-migrate-deploy")!.id];
+    const dir = mkdtempSync(join(tmpdir(), "watchdog-check-token-"));
+    const check = async (token: string) => {
+      writeFileSync(join(dir, "token"), token);
+      const run = await cli("oidc", "check-token", "deploy-via-broker", "--token-file", join(dir, "token"));
+      for (const part of token.split(".")) expect(run.out).not.toContain(part);
+      return run;
+    };
+
+    const allowed = await check(await circleciToken({ contextIds }, claims));
+    expect(allowed.code, allowed.out).toBe(0);
+    expect(allowed.out).toContain("Against the broker's role migrate-deployer");
+    expect(allowed.out).toMatch(/ok {3}role: the job passes every rule of role migrate-deployer/);
+    expect(allowed.out).toContain(`ok   fic: the broker's token of role:migrate-deployer is federated by ${ficsOf()[0]!.name}`);
+    expect(allowed.out).toContain("the broker would exchange this token for role migrate-deployer");
+
+    const otherProject = await check(await circleciToken({ projectId: ids.otherProject, contextIds }, claims));
+    expect(otherProject.code).toBe(1);
+    expect(otherProject.out).toContain("FAIL role: role migrate-deployer refuses it by rule projectIds");
+
+    // CircleCI's default audience (the organization id) is not the broker's.
+    const defaultAudience = await check(await circleciToken({ contextIds }, "{}"));
+    expect(defaultAudience.code).toBe(1);
+    expect(defaultAudience.out).toContain(`FAIL aud: ${orgId}, but the broker takes exactly ${audience}`);
+  });
 });
 
 describe("OIDC broker: key rotation", () => {

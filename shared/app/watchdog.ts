@@ -239,7 +239,8 @@ export async function openWatchdog(env: Record<string, string | undefined>, opti
       const credential = policy.credentials.find((c) => c.name === name);
       if (!credential) throw new UnknownCredentialError(name, "not-found", `credential "${name}": not in the policy (${policy.credentials.map((c) => c.name).join(", ") || "no credentials"})`);
       if (credential.action !== "oidc") throw new UnknownCredentialError(name, "not-rotated", `credential "${name}": has action: ${credential.action}; only action: oidc credentials are federated`);
-      return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now() });
+      const broker = { settings: brokerSettings(settings.broker?.issuerUrl, policy), policy: policy.broker };
+      return checkOidcToken(adapters, credential, token, { orgId: settings.circleci.orgId!, now: now(), broker });
     },
     doctor: () => runDoctor(adapters, policy, { vaultUrl: settings.keyVaultUrl, now: now() }),
     discover: (opts) => discover(adapters, { orgId: settings.circleci.orgId!, now: now(), policy, projects: opts.projects, oidc: opts.oidc }),

@@ -39,5 +39,5 @@ export { nextMigrationAction, type MigrationAction, type MigrationRunContext } f
 export { describeMigration, migrationPipelineChange, type MigrationStatus, type MigrationStatusKind } from "./describe.js";
 export { migrationAlert, migrationSource } from "./alerts.js";
 export { planInjectedAudience, restorableAudience, type InjectedAudiencePlan, type ProjectAudienceRecord } from "./injected-audience.js";
-export { compareToken, readToken, type TokenComparison, type TokenView } from "./token-check.js";
+export { compareBrokerToken, compareToken, readToken, type BrokerTokenInput, type TokenComparison, type TokenView } from "./token-check.js";
 export { describeFirstSignIns, watchesFirstSignIns, type FederatedSignIns, type FirstOidcSignIns } from "./first-sign-ins.js";

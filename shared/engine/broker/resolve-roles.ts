@@ -15,15 +15,21 @@ export type RoleResolution = { ok: true; roles: ResolvedRole[] } | { ok: false; 
  * resolves to nothing is an error naming its path: a role that silently lost a project or context would refuse
  * (or, for a misspelt context, never be grantable) without saying why.
  */
-export async function resolveRoles(broker: BrokerPolicy, ci: Pick<CiSecretStore, "listContexts" | "getProjectId">): Promise<RoleResolution> {
+export async function resolveRoles(
+  broker: BrokerPolicy,
+  ci: Pick<CiSecretStore, "listContexts" | "getProjectId">,
+  options: { only?: string } = {},
+): Promise<RoleResolution> {
   const issues: string[] = [];
-  const needsContexts = broker.roles.some((role) => role.allow.contexts);
+  // Indices stay the policy's, so that an issue names the role's own path.
+  const wanted = broker.roles.map((role, r) => ({ role, r })).filter(({ role }) => options.only === undefined || role.name === options.only);
+  const needsContexts = wanted.some(({ role }) => role.allow.contexts);
   const contexts = needsContexts ? await ci.listContexts() : [];
-  const slugs = [...new Set(broker.roles.flatMap((role) => role.allow.projects ?? []))];
+  const slugs = [...new Set(wanted.flatMap(({ role }) => role.allow.projects ?? []))];
   const projectIds = new Map<string, string | null>();
   for (const slug of slugs) projectIds.set(slug, await ci.getProjectId(slug));
 
-  const roles = broker.roles.map((role, r): ResolvedRole => {
+  const roles = wanted.map(({ role, r }): ResolvedRole => {
     const path = `broker.roles[${r}].allow`;
     const fromSlugs = (role.allow.projects ?? []).flatMap((slug, i) => {
       const id = projectIds.get(slug);
