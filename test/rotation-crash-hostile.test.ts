@@ -108,3 +108,26 @@ describe("lost answers at the emulators, through the adapters' own retries", () 
     }
   }
 });
+
+describe("a lost removal answer costs no cycle", () => {
+  // The retire run (+27 h) removes the old password; Graph applies it and the answer is lost. The adapter's retry
+  // meets "no such key", and its own read, just after the write, still shows the key (stale for 150 ms). The run
+  // itself reads the app again after the read lag and finds the key gone: retired in that run, not a cycle later
+  // (hours, in production).
+  for (const mode of ["drop", "error"] as const) {
+    it(`Graph removePassword ${mode === "drop" ? "dropped" : "answered 503"} after applying: retired in the same run`, async () => {
+      const retireRun = 3;
+      const report = await scenario(new CrashPlan("trace"), {
+        beforeRun: (index) => {
+          if (index !== retireRun) return false;
+          sandbox.directory.graph.faults.set(graphRouteNames.removePassword, { lostAnswers: 1, lostAnswerMode: mode });
+          return true;
+        },
+        afterRun: () => sandbox.clearFaults(),
+      });
+      clean(`removePassword ${mode}`, report);
+      const retired = report.outcomes[retireRun];
+      expect(retired && "state" in retired ? retired.state : undefined).toBe("retired");
+    });
+  }
+});
