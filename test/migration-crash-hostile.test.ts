@@ -5,6 +5,7 @@ import { parseMigrationJournal } from "../shared/domain/migration/index.js";
 import { migrateCredential, type MigrationResult } from "../shared/engine/migration/index.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
+import { instantPropagation } from "./support/rotation-scenario.js";
 
 // The migration crash matrix in a world as hostile as the real one (issue 11 items 1-3, as the rotation's in
 // rotation-crash-hostile): Graph reads within 150 ms of a write see the app as it was before, federated credentials
@@ -18,6 +19,9 @@ let sandbox: MigrationSandbox;
 const stores: StartedStateStore[] = [];
 const staleReadMs = 150;
 const maxCycles = 20;
+// The product's defence against stale reads is its read lag (WATCHDOG_PROPAGATION_READ_LAG_SECONDS): longer than
+// the emulator's stale window, as it must be in production.
+const propagation = { ...instantPropagation, readLagMs: staleReadMs + 50 };
 
 beforeAll(async () => {
   sandbox = await startMigrationSandbox();
@@ -70,7 +74,7 @@ async function migrateToTheEnd(binding: Binding, hooks: Hooks = {}): Promise<{ k
   const results: MigrationResult[] = [];
   for (let cycle = 0; cycle < maxCycles; cycle++) {
     await hooks.beforeCycle?.(cycle, kase, clock);
-    const outcome = await migrateCredential(sandbox.ports(started.store), kase.credential, sandbox.migrateOptions(clock));
+    const outcome = await migrateCredential(sandbox.ports(started.store), kase.credential, sandbox.migrateOptions(clock, { propagation }));
     if (outcome.busy) throw new Error(`unexpectedly busy: ${outcome.message}`);
     results.push(outcome);
     if (outcome.state === "retired") break;
@@ -113,6 +117,19 @@ describe("migration crash matrix with stale reads, federated propagation delay a
       }
     }
   }, 240_000);
+
+  it("a password removal applied and its answer lost costs no cycle: the retire run reads the app again after the read lag", async () => {
+    const removal = writes.find((write) => write.route === graphRouteNames.removePassword)!;
+    for (const mode of ["drop", "error"] as const) {
+      const label = `password removal, answer ${mode === "drop" ? "dropped" : "a 503"}`;
+      const run = await migrateToTheEnd(removal.binding, { arm: () => removal.emulator().faults.set(removal.route, { lostAnswers: 1, lostAnswerMode: mode }) });
+      sandbox.clearFaults();
+      await expectTheSameWorld(label, run);
+      // Cycles before it may wait on federated-credential propagation (real time against the engine's days): the
+      // retire cycle itself is what must not fail.
+      expect(run.results.filter((r) => r.failure?.step === "retire").map((r) => r.failure?.message), label).toEqual([]);
+    }
+  });
 
   it("a pipeline still signing in with the secret, reported a day late: retired only once the report shows the quiet period", async () => {
     const directory = sandbox.sandbox.directory.state;

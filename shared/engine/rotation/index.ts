@@ -9,3 +9,4 @@ export { planRotation, type RotationPlan } from "./plan-rotation.js";
 export { defaultLeaseTtlMs } from "../journaled/lease.js";
 export { defaultPropagation, defaultTestRetry, type PropagationOptions, type RotateOptions, type TestRetryOptions } from "./options.js";
 export { isBusy, type ApiSystem, type FailedStep, type RotationBusy, type RotationOutcome, type RotationResult, type RotationStepRecord } from "./outcome.js";
+export { removePasswordConfirmed, type ConfirmedRemoval } from "./confirmed-removal.js";

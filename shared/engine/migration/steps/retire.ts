@@ -1,4 +1,6 @@
 import { recordRetired, type MigrationJournal } from "../../../domain/migration/index.js";
+import { defaultPropagation, removePasswordConfirmed } from "../../rotation/index.js";
+import { requireApp } from "./locate.js";
 import { MigrationStepFailed, type MigrationRun } from "../run.js";
 
 /** The grounds: recorded with an interrupted retirement, or what this run's check found. */
@@ -24,8 +26,14 @@ export async function retireSecret(run: MigrationRun): Promise<void> {
       const ci = journal.ci;
       if (ci.kind === "context") await run.call("circleci", () => run.ports.ci.deleteContextVariable(ci.contextId, ci.variable));
       else await run.call("circleci", () => run.ports.ci.deleteProjectVariable(ci.project, ci.variable));
+      const { readLagMs } = { ...defaultPropagation, ...run.options.propagation };
       for (const keyId of granted.keyIds) {
-        await run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId));
+        await removePasswordConfirmed({
+          keyId,
+          remove: () => run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId)),
+          readApp: () => requireApp(run, "retire"),
+          readLagMs,
+        });
       }
       await run.save(recordRetired(run.journal, run.at(), { variableRemoved: true, removedKeyIds: granted.keyIds }));
       run.record("retire", "done", `removed ${ci.variable}${granted.keyIds.length ? ` and password ${granted.keyIds.join(",")}` : ""} (${granted.basis})`);

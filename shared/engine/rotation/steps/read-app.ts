@@ -14,18 +14,3 @@ export async function readAppConfirmingAbsence(run: RotationRun, step: "reconcil
   await sleep({ ...defaultPropagation, ...run.options.propagation }.readLagMs);
   return { app: await requireApp(run, step), reread: true };
 }
-
-/**
- * Whether the app, read after the read lag, no longer holds `keyId`. A removal whose answer was lost, or refused
- * because the key was already gone, may have happened: only the app can say, and a read just after our own write
- * may still show it as before. A read that fails proves nothing (false).
- */
-export async function goneAfterReadLag(run: RotationRun, step: "reconcile" | "retire", keyId: string): Promise<boolean> {
-  await sleep({ ...defaultPropagation, ...run.options.propagation }.readLagMs);
-  try {
-    const app = await requireApp(run, step);
-    return !app.passwords.some((password) => password.keyId === keyId);
-  } catch {
-    return false;
-  }
-}

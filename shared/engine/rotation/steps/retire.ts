@@ -2,7 +2,10 @@ import { checkBeforeRetire, driftWaysOut, recordFailure, recordRetired, versions
 import { countedDriftPorts, observeDrift } from "../drift.js";
 import type { RotationRun } from "../run.js";
 import { listVersions } from "./observe.js";
-import { goneAfterReadLag, readAppConfirmingAbsence } from "./read-app.js";
+import { removePasswordConfirmed } from "../confirmed-removal.js";
+import { defaultPropagation } from "../options.js";
+import { readAppConfirmingAbsence } from "./read-app.js";
+import { requireApp } from "./start.js";
 
 /**
  * Why the old secret must stay although the overlap is over: CircleCI holds a value the watchdog did not push
@@ -40,13 +43,14 @@ export async function retireOld(run: RotationRun): Promise<string | undefined> {
   }
   await run.perform("retire", async () => {
     const journal = run.journal;
+    const { readLagMs } = { ...defaultPropagation, ...run.options.propagation };
     for (const keyId of check.removeKeyIds) {
-      try {
-        await run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId));
-      } catch (error) {
-        // The goal is the password's absence: a later read of the app decides it, never the answer's words.
-        if (!(await goneAfterReadLag(run, "retire", keyId))) throw error;
-      }
+      await removePasswordConfirmed({
+        keyId,
+        remove: () => run.call("graph", () => run.ports.directory.removePassword(journal.app.objectId, keyId)),
+        readApp: () => requireApp(run, "retire"),
+        readLagMs,
+      });
     }
     const versions = versionsToDisable(journal, await listVersions(run, "retire"));
     for (const version of versions) {
