@@ -187,7 +187,9 @@ describe("Key Vault adapter against a server that misbehaves", () => {
     const vault = createKeyVault({ vaultUrl: echo.url, credential: registryCredential(tokens, issued), retry: { maxRetries: 0 } });
     const error = await failure(vault.setSecret("echoed", new SecretValue(canaryValue), {}));
     expect(error).toMatchObject({ status: 400, code: "BadParameter", secretName: "echoed" });
-    expect(String(error)).toContain("rejected [redacted] sent with Bearer [redacted]");
+    // Key Vault's message (which echoes the value and the token here) is never quoted: the code and our words are.
+    expect(String(error)).toContain("BadParameter");
+    expect(String(error)).not.toContain("rejected");
     expectClean(error, [canaryValue, ...issued]);
   });
 

@@ -104,7 +104,7 @@ describe("webhook notifier against the local receiver", () => {
       ok: false,
       status: 503,
       retryable: true,
-      error: `webhook "ops" (generic, ${new URL(receiver.url).host}) answered HTTP 503: Service Unavailable`,
+      error: `webhook "ops" (generic, ${new URL(receiver.url).host}) answered HTTP 503`,
     });
     expect(receiver.received).toHaveLength(3);
   });
@@ -141,7 +141,8 @@ describe("webhook notifier against the local receiver", () => {
       `webhook "bad" (generic, ${new URL(receiver.url).host}): signingSecret is required for a generic webhook`,
       `webhook "bad" (generic, ${new URL(receiver.url).host}): signingSecret is not a valid "whsec_<base64>" key`,
       `webhook "bad" (slack, files.example): url must be an http(s) URL`,
-      `webhook "bad" (teams, ${new URL(receiver.url).host}) answered HTTP 400: Bad Request: POST [redacted] invalid card`,
+      // The receiver's page echoes the request: none of it is quoted, only the status.
+      `webhook "bad" (teams, ${new URL(receiver.url).host}) answered HTTP 400`,
     ]);
     expect(JSON.stringify(results)).not.toMatch(/canary/i);
   });

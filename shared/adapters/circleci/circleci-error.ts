@@ -8,11 +8,9 @@ export interface CircleCiErrorDetails {
   path: string;
   /** HTTP status; undefined when no answer came (timeout, reset). */
   status?: number;
-  /** CircleCI's own `message`, or the start of a plain-text body. */
-  circleMessage?: string;
   /** Network error code (ETIMEDOUT, ECONNRESET, …) when no answer came. */
   code?: string;
-  /** What went wrong, when it is not CircleCI's message (a malformed body, a network failure). */
+  /** What went wrong, in our words (an answer of an unexpected shape, a network failure). */
   problem?: string;
   /** Worth another try: 429, 5xx, timeouts, connection resets. */
   retryable?: boolean;
@@ -23,7 +21,9 @@ export interface CircleCiErrorDetails {
 
 /**
  * A failed CircleCI call. It carries only what is safe to print: no request headers (the token), no
- * request body (a value), and no underlying axios error — that one holds the whole request config.
+ * request body (a value), no underlying axios error — that one holds the whole request config — and nothing
+ * of the answer's body: CircleCI's errors are `{"message"}` text without a code, so the status says what failed,
+ * in our words.
  */
 export class CircleCiError extends Error {
   override readonly name = "CircleCiError";
@@ -31,24 +31,20 @@ export class CircleCiError extends Error {
   readonly method: HttpMethod;
   readonly path: string;
   readonly status?: number;
-  readonly circleMessage?: string;
   readonly code?: string;
   readonly problem?: string;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly attempts: number;
 
-  /** `secrets` are scrubbed from everything the server or the network said, should it echo one. */
+  /** `secrets` are scrubbed from the problem, should a network failure's words ever echo one. */
   constructor(details: CircleCiErrorDetails, secrets: readonly string[] = []) {
-    const clean = (text: string | undefined) => (text === undefined ? undefined : scrub(text, secrets));
-    const circleMessage = clean(details.circleMessage);
-    const problem = clean(details.problem);
-    super(describe({ ...details, circleMessage, problem }));
+    const problem = details.problem === undefined ? undefined : scrub(details.problem, secrets);
+    super(describe({ ...details, problem }));
     this.operation = details.operation;
     this.method = details.method;
     this.path = details.path;
     this.status = details.status;
-    this.circleMessage = circleMessage;
     this.code = details.code;
     this.problem = problem;
     this.retryable = details.retryable ?? false;
@@ -63,7 +59,6 @@ export class CircleCiError extends Error {
       method: this.method,
       path: this.path,
       status: this.status,
-      circleMessage: this.circleMessage,
       code: this.code,
       problem: this.problem,
       retryable: this.retryable,
@@ -79,9 +74,7 @@ function describe(d: CircleCiErrorDetails): string {
   if (d.status === undefined) {
     what = `got no answer (${d.code ?? "network error"})${d.problem ? `: ${d.problem}` : ""}`;
   } else {
-    what = `answered ${d.status}`;
-    if (d.circleMessage) what += `: ${d.circleMessage}`;
-    else if (d.problem) what += `: ${d.problem}`;
+    what = `answered ${d.status}: ${d.problem ?? statusWords(d.status)}`;
   }
   const attempts = d.attempts && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : "";
   // CircleCI personal API tokens expire (at most a year) and can be revoked: a 401 is almost always one of those.
@@ -90,6 +83,18 @@ function describe(d: CircleCiErrorDetails): string {
       ? " — CircleCI refused CIRCLECI_TOKEN: it has most likely expired or been revoked. Create a new personal API token and store it where CIRCLECI_TOKEN points (its Key Vault secret); nothing else changes"
       : "";
   return `${where} ${what}${attempts}${cause}`;
+}
+
+/** What a status means for a CircleCI call, in our words (CircleCI's own are free text that may echo the request). */
+function statusWords(status: number): string {
+  if (status === 400) return "CircleCI refused the request as malformed";
+  if (status === 401) return "CircleCI did not accept the token";
+  if (status === 403) return "the token's user may not do this";
+  if (status === 404) return "not found, or not visible to the token's user";
+  if (status === 409) return "a conflicting change is in the way";
+  if (status === 429) return "too many requests";
+  if (status >= 500) return "CircleCI failed to answer";
+  return "an unexpected status";
 }
 
 const maxMessageChars = 200;

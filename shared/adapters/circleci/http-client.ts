@@ -6,7 +6,6 @@ import type { z } from "zod";
 import { AdaptiveLimiter, headerLookup, requestedWaitMs, type AnswerReader } from "../pacing/index.js";
 import { CircleCiError, type HttpMethod } from "./circleci-error.js";
 import type { ResolvedCircleCiSettings } from "./settings.js";
-import { errorBodySchema } from "./wire-schemas.js";
 
 export interface CallSpec<T> {
   operation: string;
@@ -145,12 +144,12 @@ export class CircleCiHttp {
     }
     const retryable = status === 429 || status >= 500;
     const retryAfterMs = status === 429 ? requestedWaitMs(response.headers, Date.now()) : undefined;
-    throw this.failure(spec, { status, circleMessage: circleMessage(text), retryable, retryAfterMs });
+    throw this.failure(spec, { status, retryable, retryAfterMs });
   }
 
   private failure<T>(
     spec: Pick<CallSpec<T>, "operation" | "method" | "path" | "query" | "secrets">,
-    details: { status?: number; circleMessage?: string; code?: string; problem?: string; retryable?: boolean; retryAfterMs?: number },
+    details: { status?: number; code?: string; problem?: string; retryable?: boolean; retryAfterMs?: number },
   ): CircleCiError {
     const query = spec.query && Object.keys(spec.query).length ? `?${new URLSearchParams(spec.query).toString()}` : "";
     return new CircleCiError(
@@ -158,20 +157,6 @@ export class CircleCiHttp {
       [this.settings.token, ...(spec.secrets ?? [])],
     );
   }
-}
-
-/**
- * CircleCI's `message`, or a plain-text body ("Rate limited.", a proxy's error page), whole: `CircleCiError`
- * scrubs the values it knows and only then cuts, so a value crossing the cut cannot survive as a prefix.
- */
-function circleMessage(text: string): string | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (parsed.success) return parsed.data.message;
-  } catch {
-    // not JSON: fall through to the text itself
-  }
-  return text.trim() || undefined;
 }
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {

@@ -77,9 +77,6 @@ export const followedProjectsSchema = z.array(
   z.object({ vcs_type: z.string().min(1), username: z.string().min(1), reponame: z.string().min(1) }),
 );
 
-/** CircleCI's error body. */
-export const errorBodySchema = z.object({ message: z.string() });
-
 /**
  * An item of the undocumented organization project list (`/api/private/project`), as CircleCI-Env-Inspector reads
  * it (`id`, `name`, `slug`). How a deleted project is marked is not published: `deleted_at`, `deleted` and

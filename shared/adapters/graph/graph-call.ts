@@ -32,27 +32,36 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Graph's error envelope, as the SDK keeps it in `body` when an error status came with one. */
-const graphErrorBody = z.object({ code: z.string(), message: z.string().optional() });
+/** Graph's error envelope, as the SDK keeps it in `body` when an error status came with one: its code alone is read. */
+const graphErrorBody = z.object({ code: z.string() });
 
-/** What an error status's body said: Graph's code and message, or the text of a plain-text body. */
-function errorStatusWords(error: SdkGraphError): { code?: string; message?: string } {
-  if (typeof error.body !== "string" || error.body.trim() === "") return {};
-  let parsed: unknown;
+/** Graph's error code from an error status's body (never its message: free text that may echo the request). */
+function errorCode(error: SdkGraphError): string | undefined {
+  if (typeof error.body !== "string" || error.body.trim() === "") return undefined;
   try {
-    parsed = JSON.parse(error.body);
+    const shaped = graphErrorBody.safeParse(JSON.parse(error.body));
+    return shaped.success ? shaped.data.code : undefined;
   } catch {
-    // A plain-text answer to an error status (a proxy's "Service unavailable."). When the SDK itself failed on
-    // the body, its code is the error's class name and its message quotes the body: neither is used.
-    return error.message ? {} : { message: error.body };
+    // A plain-text answer to an error status (a proxy's page): the status says enough.
+    return undefined;
   }
-  const shaped = graphErrorBody.safeParse(parsed);
-  return shaped.success ? { code: shaped.data.code, message: shaped.data.message } : {};
+}
+
+/** What a status means for a Graph call, in our words. */
+function statusWords(status: number): string {
+  if (status === 400) return "Graph refused the request";
+  if (status === 401) return "Graph did not accept the token";
+  if (status === 403) return "the identity lacks the permission or role for this";
+  if (status === 404) return "not found";
+  if (status === 409) return "a conflicting object exists";
+  if (status === 429) return "too many requests";
+  if (status >= 500) return "Graph failed to answer";
+  return "an unexpected status";
 }
 
 /**
- * The words of a GraphError are the status, Graph's error code and message from an error status's body, and
- * our own — never the SDK's message for an answer it could not read (V8's JSON parse errors quote the body,
+ * The words of a GraphError are the status, Graph's error code from an error status's body, and our own — never
+ * Graph's message, never the SDK's message for an answer it could not read (V8's JSON parse errors quote the body,
  * and addPassword's body holds the new secret), nor the message of a failure that came without an answer.
  */
 function toGraphError(error: unknown, spec: GraphCallSpec<unknown>): GraphError {
@@ -62,14 +71,13 @@ function toGraphError(error: unknown, spec: GraphCallSpec<unknown>): GraphError 
     const requestId = error.requestId ?? undefined;
     if (status === undefined || status < 0) return withoutAnswer(base, codeName(error.code) ?? "NoAnswer");
     if (status >= 200 && status < 300) {
-      return new GraphError({ ...base, status, code: "UnreadableResponse", graphMessage: "Graph answered, but the answer could not be read", requestId });
+      return new GraphError({ ...base, status, code: "UnreadableResponse", detail: "Graph answered, but the answer could not be read", requestId });
     }
-    const said = errorStatusWords(error);
     return new GraphError({
       ...base,
       status,
-      code: codeName(said.code) ?? "UnknownError",
-      graphMessage: said.message ?? "Graph gave no message",
+      code: codeName(errorCode(error)) ?? "UnknownError",
+      detail: statusWords(status),
       requestId,
       retryAfterMs: retryAfterMs(error.headers),
     });
@@ -80,7 +88,7 @@ function toGraphError(error: unknown, spec: GraphCallSpec<unknown>): GraphError 
 /** A network failure or the credential's: its class names it; its message may quote a token endpoint's answer. */
 function withoutAnswer(base: { operation: string; method: string; path: string }, name: string): GraphError {
   const tokenFailure = /Credential|Authentication/.test(name);
-  return new GraphError({ ...base, status: -1, code: name, graphMessage: tokenFailure ? "no token for Graph: check the managed identity or the AZURE_* settings" : "no answer from Graph" });
+  return new GraphError({ ...base, status: -1, code: name, detail: tokenFailure ? "no token for Graph: check the managed identity or the AZURE_* settings" : "no answer from Graph" });
 }
 
 // Names of error codes and error classes: never free text.
@@ -137,7 +145,7 @@ export async function callGraph<T>(settings: ResolvedGraphDirectorySettings, lim
   if (!parsed.success) {
     // Issue paths and messages only: zod leaves the input out of them, and addPassword's input holds a secret.
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new GraphError({ operation: spec.operation, method: spec.method, path: spec.path, status: 200, code: "UnexpectedResponse", graphMessage: `the answer did not match the expected shape: ${issues}` });
+    throw new GraphError({ operation: spec.operation, method: spec.method, path: spec.path, status: 200, code: "UnexpectedResponse", detail: `the answer did not match the expected shape: ${issues}` });
   }
   return parsed.data;
 }

@@ -70,10 +70,10 @@ export class GraphDirectory implements Directory {
       const next = result["@odata.nextLink"];
       if (!next) return all;
       if (!next.startsWith(`${this.settings.origin}/`)) {
-        throw new GraphError({ operation, method: "GET", path, status: 200, code: "UnexpectedNextLink", graphMessage: `@odata.nextLink leaves ${this.settings.origin}; not followed` });
+        throw new GraphError({ operation, method: "GET", path, status: 200, code: "UnexpectedNextLink", detail: `@odata.nextLink leaves ${this.settings.origin}; not followed` });
       }
       if (page >= this.settings.maxPages) {
-        throw new GraphError({ operation, method: "GET", path, status: 200, code: "TooManyPages", graphMessage: `more than ${this.settings.maxPages} pages` });
+        throw new GraphError({ operation, method: "GET", path, status: 200, code: "TooManyPages", detail: `more than ${this.settings.maxPages} pages` });
       }
       result = await this.call({ operation, method: "GET", path, safety: "idempotent", send: () => this.client.api(next).get(), schema });
       all.push(...result.value);

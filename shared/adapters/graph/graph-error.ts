@@ -8,8 +8,8 @@ export interface GraphErrorDetails {
   status: number;
   /** Graph's error code (e.g. Request_ResourceNotFound), or the failure's name when Graph did not answer. */
   code: string;
-  /** Graph's message, or what went wrong locally. */
-  graphMessage: string;
+  /** What went wrong, in our words (never Graph's message: free text that may echo the request). */
+  detail: string;
   requestId?: string;
   /** The wait Graph asked for with Retry-After, in ms. */
   retryAfterMs?: number;
@@ -40,24 +40,24 @@ export class GraphError extends Error {
   readonly path: string;
   readonly status: number;
   readonly code: string;
-  readonly graphMessage: string;
+  readonly detail: string;
   readonly requestId?: string;
   readonly retryAfterMs?: number;
   readonly attempts: number;
 
   constructor(details: GraphErrorDetails) {
-    const graphMessage = scrub(details.graphMessage);
+    const detail = scrub(details.detail);
     const attempts = details.attempts ?? 1;
     const status = details.status === -1 ? "no response" : String(details.status);
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
     const request = details.requestId ? ` (request-id ${details.requestId})` : "";
-    super(`Graph ${details.operation} failed${tries}: ${details.method} ${details.path} -> ${status} ${details.code}: ${graphMessage}${request}`);
+    super(`Graph ${details.operation} failed${tries}: ${details.method} ${details.path} -> ${status} ${details.code}: ${detail}${request}`);
     this.operation = details.operation;
     this.method = details.method;
     this.path = details.path;
     this.status = details.status;
     this.code = details.code;
-    this.graphMessage = graphMessage;
+    this.detail = detail;
     this.requestId = details.requestId;
     this.retryAfterMs = details.retryAfterMs;
     this.attempts = attempts;

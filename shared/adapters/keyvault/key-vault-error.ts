@@ -82,7 +82,6 @@ const restErrorShape = z.object({
       error: z
         .object({
           code: z.string().optional(),
-          message: z.string().optional(),
           innerError: z.object({ code: z.string().optional() }).nullish(),
         })
         .nullish(),
@@ -91,28 +90,11 @@ const restErrorShape = z.object({
     .catch(undefined),
 });
 
-const maxDetailChars = 500;
 // Names of error codes and error classes: letters, digits and a few separators, never free text.
 const codeShape = /^[A-Za-z][\w.-]{0,79}$/;
 const asCode = (code: string | undefined) => (code !== undefined && codeShape.test(code) ? code : undefined);
 
-/**
- * Defence in depth for the one text taken from the service: Key Vault's own error message (from an error
- * status's body, never a success body). Removes the values the caller knows it sent, bearer tokens and
- * anything JWT-shaped, then cuts: cutting first could leave the start of a value that crossed the cut.
- */
-export function scrub(text: string, knownSecrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of knownSecrets) {
-    if (secret.length > 0) out = out.split(secret).join("[redacted]");
-  }
-  out = out
-    .replace(/Bearer\s+[^\s"',;]+/gi, "Bearer [redacted]")
-    .replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[redacted]");
-  return out.length > maxDetailChars ? `${out.slice(0, maxDetailChars)}…` : out;
-}
-
-/** Our own words for a status, when Key Vault's are not there to be used. */
+/** Our own words for a status (Key Vault's message is free text that may echo the request: never used). */
 function statusWords(status: number | undefined): string {
   if (status === undefined) return "no answer from Key Vault";
   if (status >= 200 && status < 300) return "Key Vault answered, but the answer could not be read";
@@ -126,13 +108,13 @@ function statusWords(status: number | undefined): string {
 
 /**
  * Turns whatever the SDK or the credential threw into a KeyVaultError that is safe to log. Its words are the
- * status, Key Vault's error codes, our own words and, for an error status only, Key Vault's message from a body
- * that parsed as its error shape. Never the SDK's message: for a success answer it cannot parse, the SDK
+ * status, Key Vault's error codes (from an error status's body that parsed as its error shape) and our own words.
+ * Never Key Vault's message, never the SDK's message: for a success answer it cannot parse, the SDK
  * quotes the whole body (a secret bundle holds the value) in a RestError with status 200.
  */
 export function toKeyVaultError(
   error: unknown,
-  context: { operation: string; secretName?: string; knownSecrets?: readonly string[] },
+  context: { operation: string; secretName?: string },
 ): KeyVaultError {
   if (error instanceof KeyVaultError) return error;
   const base = { operation: context.operation, secretName: context.secretName };
@@ -141,13 +123,12 @@ export function toKeyVaultError(
     const status = rest.data.statusCode;
     const answered = status !== undefined && (status < 200 || status >= 300);
     const body = answered ? rest.data.details?.error : undefined;
-    const message = body?.message;
     return new KeyVaultError({
       ...base,
       status,
       code: asCode(body?.code) ?? asCode(rest.data.code),
       innerCode: asCode(body?.innerError?.code ?? undefined),
-      detail: message ? scrub(message, context.knownSecrets) : statusWords(status),
+      detail: statusWords(status),
     });
   }
   if (error instanceof UnexpectedVaultResponse) {

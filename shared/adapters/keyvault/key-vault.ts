@@ -142,7 +142,6 @@ export class KeyVaultSecrets implements Vault {
             });
             return toSecretVersion(stored.properties);
           },
-          [revealed],
         ),
       {
         retries: Number.POSITIVE_INFINITY,
@@ -224,11 +223,11 @@ export class KeyVaultSecrets implements Vault {
     });
   }
 
-  private async call<T>(context: { operation: string; secretName?: string }, run: () => Promise<T>, knownSecrets: string[] = []): Promise<T> {
+  private async call<T>(context: { operation: string; secretName?: string }, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw toKeyVaultError(error, { ...context, knownSecrets });
+      throw toKeyVaultError(error, context);
     }
   }
 }

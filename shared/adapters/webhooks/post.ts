@@ -28,11 +28,14 @@ type Failure = Extract<DeliveryResult, { ok: false }>;
 
 const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
-/** A short, single-line excerpt of an error body (Slack answers e.g. "invalid_blocks"), scrubbed of the URL. */
-function bodyExcerpt(data: unknown, sink: WebhookSink): string {
-  if (typeof data !== "string" || data.trim() === "") return "";
-  const line = redactUrlParts(data, sink.url).replace(/\s+/g, " ").trim();
-  return `: ${line.length > 200 ? `${line.slice(0, 199)}…` : line}`;
+/**
+ * An error body that is an error code (Slack answers e.g. "invalid_blocks"), never free text: a receiver's page or
+ * message may echo the request.
+ */
+function bodyCode(data: unknown): string {
+  if (typeof data !== "string") return "";
+  const code = data.trim();
+  return /^[a-z][a-z0-9_]{0,59}$/.test(code) ? `: ${code}` : "";
 }
 
 function networkReason(error: unknown, sink: WebhookSink, timeoutMs: number): string {
@@ -69,7 +72,7 @@ async function postOnce(sink: WebhookSink, request: WebhookRequest, options: Pos
     return {
       ok: false,
       status,
-      error: `${describeSink(sink)} answered HTTP ${status}${bodyExcerpt(response.data, sink)}`,
+      error: `${describeSink(sink)} answered HTTP ${status}${bodyCode(response.data)}`,
       retryable: retryableStatus(status),
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     };
