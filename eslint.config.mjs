@@ -25,7 +25,7 @@ export default tseslint.config(
     // product none with it. The benchmark (bench/) and the tests drive both, so they may import either.
     files: ["sandbox/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+(shared|cli|functions|bench)/", message: "sandbox/ never imports the product or the benchmark." }] }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^((\\.\\./)+(shared|cli|functions|bench)|#shared)/", message: "sandbox/ never imports the product or the benchmark." }] }],
     },
   },
   {

@@ -1,12 +1,12 @@
 import { DefaultAzureCredential } from "@azure/identity";
-import { createCircleCiStore } from "../shared/adapters/circleci/index.js";
-import { createGraphDirectory } from "../shared/adapters/graph/index.js";
-import { createKeyVault } from "../shared/adapters/keyvault/index.js";
-import { buildAdapters } from "../shared/app/compose.js";
-import { readSettings } from "../shared/app/settings.js";
-import { parsePolicy, type Policy } from "../shared/domain/policy/index.js";
-import type { CiVariable, EntraApp, VaultSecretInfo } from "../shared/domain/snapshot.js";
-import { takeInventory } from "../shared/engine/inventory.js";
+import { createCircleCiStore } from "#shared/adapters/circleci/index.js";
+import { createGraphDirectory } from "#shared/adapters/graph/index.js";
+import { createKeyVault } from "#shared/adapters/keyvault/index.js";
+import { buildAdapters } from "#shared/app/compose.js";
+import { readSettings } from "#shared/app/settings.js";
+import { parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import type { CiVariable, EntraApp, VaultSecretInfo } from "#shared/domain/snapshot.js";
+import { takeInventory } from "#shared/engine/inventory.js";
 import type { WorldShape } from "../sandbox/world/generate.js";
 
 /** What an inventory found, counted. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveCircleCiSettings } from "../shared/adapters/circleci/settings.js";
+import { resolveCircleCiSettings } from "#shared/adapters/circleci/settings.js";
 import { worldShapes, type WorldShape, type WorldSize } from "../sandbox/world/generate.js";
 import type { Traffic } from "./bench-sandbox.js";
 import type { WorldLimits } from "./conditions.js";

@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import { storedPlanAnswer } from "../shared/app/read-model.js";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
-import { loadRead } from "../shared/engine/read-model/index.js";
+import { openWatchdog } from "#shared/app/watchdog.js";
+import { storedPlanAnswer } from "#shared/app/read-model.js";
+import { createLocalStateStore } from "#shared/adapters/state/local/index.js";
+import { loadRead } from "#shared/engine/read-model/index.js";
 import { apiNames } from "./conditions.js";
 import { measure } from "./measure.js";
 import type { SandboxProcess } from "./sandbox-process.js";

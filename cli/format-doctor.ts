@@ -1,4 +1,4 @@
-import type { DoctorReport } from "../shared/domain/doctor/index.js";
+import type { DoctorReport } from "#shared/domain/doctor/index.js";
 
 const mark = { present: "ok     ", missing: "MISSING", unverified: "unverif", unknown: "UNKNOWN" } as const;
 

@@ -1,4 +1,4 @@
-import type { OwnershipLine, OwnershipReport } from "../shared/engine/ownership/index.js";
+import type { OwnershipLine, OwnershipReport } from "#shared/engine/ownership/index.js";
 
 function describe(line: OwnershipLine): string {
   const outcome = line.outcome;

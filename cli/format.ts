@@ -1,18 +1,18 @@
-import type { TokenCheckResult } from "../shared/engine/migration/index.js";
-import type { AlertSource } from "../shared/domain/alert.js";
-import type { Finding, Plan, WaiverStatus } from "../shared/domain/finding.js";
-import { describeWaiverMatch } from "../shared/domain/alerts/index.js";
-import type { WaiverCheck } from "../shared/app/watchdog.js";
-import type { Policy } from "../shared/domain/policy/index.js";
-import { describeProjectCoverage } from "../shared/domain/plan/index.js";
-import type { Snapshot } from "../shared/domain/snapshot.js";
-import type { CycleReport } from "../shared/engine/cycle.js";
-import type { InventoryProgress } from "../shared/engine/inventory.js";
-import { isBusy, type RotationOutcome } from "../shared/engine/rotation/index.js";
-import type { ManualMigration, ManualRotation } from "../shared/app/watchdog.js";
-import { isMigrationBusy } from "../shared/engine/migration/index.js";
-import type { MigrationStatus } from "../shared/domain/migration/index.js";
-import type { ReadPart, ServedRead } from "../shared/engine/read-model/index.js";
+import type { TokenCheckResult } from "#shared/engine/migration/index.js";
+import type { AlertSource } from "#shared/domain/alert.js";
+import type { Finding, Plan, WaiverStatus } from "#shared/domain/finding.js";
+import { describeWaiverMatch } from "#shared/domain/alerts/index.js";
+import type { WaiverCheck } from "#shared/app/watchdog.js";
+import type { Policy } from "#shared/domain/policy/index.js";
+import { describeProjectCoverage } from "#shared/domain/plan/index.js";
+import type { Snapshot } from "#shared/domain/snapshot.js";
+import type { CycleReport } from "#shared/engine/cycle.js";
+import type { InventoryProgress } from "#shared/engine/inventory.js";
+import { isBusy, type RotationOutcome } from "#shared/engine/rotation/index.js";
+import type { ManualMigration, ManualRotation } from "#shared/app/watchdog.js";
+import { isMigrationBusy } from "#shared/engine/migration/index.js";
+import type { MigrationStatus } from "#shared/domain/migration/index.js";
+import type { ReadPart, ServedRead } from "#shared/engine/read-model/index.js";
 
 /** Human renderings for the terminal. Names only: nothing here ever holds a secret value. */
 

@@ -1,17 +1,17 @@
-import { describeHealth } from "../shared/domain/self-watch/cycle-health.js";
+import { describeHealth } from "#shared/domain/self-watch/cycle-health.js";
 import { writeFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
-import { BadInputError } from "../shared/app/errors.js";
-import { checkPolicyFile, openWatchdog } from "../shared/app/watchdog.js";
-import { openBroker, writeBrokerDocuments } from "../shared/app/broker.js";
-import { isBusy } from "../shared/engine/rotation/index.js";
-import { isMigrationBusy } from "../shared/engine/migration/index.js";
-import type { MigrationCommand } from "../shared/app/watchdog.js";
+import { BadInputError } from "#shared/app/errors.js";
+import { checkPolicyFile, openWatchdog } from "#shared/app/watchdog.js";
+import { openBroker, writeBrokerDocuments } from "#shared/app/broker.js";
+import { isBusy } from "#shared/engine/rotation/index.js";
+import { isMigrationBusy } from "#shared/engine/migration/index.js";
+import type { MigrationCommand } from "#shared/app/watchdog.js";
 import { formatDoctor } from "./format-doctor.js";
 import { formatOwnership } from "./format-ownership.js";
-import { grantOwnershipFromSettings } from "../shared/app/grant-ownership.js";
+import { grantOwnershipFromSettings } from "#shared/app/grant-ownership.js";
 import { readFile } from "node:fs/promises";
-import { storedInventoryAnswer, storedPlanAnswer } from "../shared/app/read-model.js";
+import { storedInventoryAnswer, storedPlanAnswer } from "#shared/app/read-model.js";
 import { formatCheckPolicy, formatCycle, formatInventory, formatPlan, formatMigration, formatProgress, formatRotation, formatStoredRead, formatTokenCheck } from "./format.js";
 
 export interface CliIo {

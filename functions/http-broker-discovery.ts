@@ -1,7 +1,7 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 
 /**
  * GET /api/broker/.well-known/openid-configuration: the OIDC broker's discovery document (issuer = BROKER_ISSUER_URL).

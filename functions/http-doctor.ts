@@ -2,7 +2,7 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
 // The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 
 /**
  * GET /api/doctor: every permission and role the policy needs, present or missing, with the grant that fixes it; 200

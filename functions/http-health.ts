@@ -2,7 +2,7 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
 // The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 
 /**
  * GET /api/health: the last cycle's start, end and result, failures in a row, the next timer run (from state only).

@@ -1,9 +1,9 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import type { ManualRotation } from "../shared/app/watchdog.js";
+import type { ManualRotation } from "#shared/app/watchdog.js";
 
 // The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 type App = Awaited<ReturnType<typeof loadApp>>;
 
 const maxBodyLength = 1_024;

@@ -2,7 +2,7 @@
 import { app, type EventGridFunctionOptions, type InvocationContext } from "@azure/functions";
 
 // The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 
 /** The Event Grid handler over a clock (the engine's `now`; the registered handler uses the system clock). */
 export function createKeyVaultEventHandler(clock: { now?: () => Date } = {}): (event: unknown, context: InvocationContext) => Promise<void> {

@@ -1,9 +1,9 @@
 // A named import: the default import resolves to undefined once esbuild bundles @azure/functions (an __esModule CJS package) to CJS.
 import { app, type InvocationContext, type StorageQueueFunctionOptions } from "@azure/functions";
-import type { RotationJobMessage } from "../shared/ports/state-store.js";
+import type { RotationJobMessage } from "#shared/ports/state-store.js";
 
 // The app (SDKs, engine, zod) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 type App = Awaited<ReturnType<typeof loadApp>>;
 
 // DEFAULT_QUEUE_NAME of shared/adapters/queue, written out: importing it would bundle the queue adapter (zod, the

@@ -2,7 +2,7 @@
 import { app, type InvocationContext, type Timer, type TimerFunctionOptions } from "@azure/functions";
 
 // The app (SDKs, engine) loads on the first invocation, not when the host loads this entry with all the others at worker start.
-const loadApp = () => import("../shared/app/function-handlers.js");
+const loadApp = () => import("#shared/app/function-handlers.js");
 
 /** The timer's handler over a clock (the engine's `now`; the registered handler uses the system clock). */
 export function createWatchdogTimer(clock: { now?: () => Date } = {}): (timer: Timer, context: InvocationContext) => Promise<void> {

@@ -30,7 +30,7 @@ const common = {
 const sharedApp = {
   name: "shared-app",
   setup(b) {
-    b.onResolve({ filter: /\/shared\/app\/function-handlers\.js$/ }, () => ({ path: "../app/function-handlers.js", external: true }));
+    b.onResolve({ filter: /^#shared\/app\/function-handlers\.js$/ }, () => ({ path: "../app/function-handlers.js", external: true }));
   },
 };
 

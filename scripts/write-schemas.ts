@@ -9,8 +9,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { planSchema } from "../shared/domain/plan/index.js";
-import { cycleReportSchema } from "../shared/app/cycle-report-schema.js";
+import { planSchema } from "#shared/domain/plan/index.js";
+import { cycleReportSchema } from "#shared/app/cycle-report-schema.js";
 
 export const publishedSchemas: ReadonlyArray<{ file: string; schema: z.ZodType }> = [
   { file: "schemas/plan.schema.json", schema: planSchema },

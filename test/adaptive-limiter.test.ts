@@ -4,7 +4,7 @@
 // a pause that holds every queued request, and retries started ahead of first attempts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { AdaptiveLimiter, type AnswerReader, type ServerAnswer } from "../shared/adapters/pacing/index.js";
+import { AdaptiveLimiter, type AnswerReader, type ServerAnswer } from "#shared/adapters/pacing/index.js";
 
 const headers = (values: Record<string, string>) => (name: string) => values[name.toLowerCase()];
 const answered = (answer: ServerAnswer): AnswerReader<ServerAnswer> => ({ fromResult: (result) => result, fromError: () => answer });

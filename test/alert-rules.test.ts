@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Alert, AlertSource } from "../shared/domain/alert.js";
-import { decideAlerts, type LedgerEntry } from "../shared/domain/alerts/index.js";
-import type { Finding, WatchedCredential } from "../shared/domain/finding.js";
+import type { Alert, AlertSource } from "#shared/domain/alert.js";
+import { decideAlerts, type LedgerEntry } from "#shared/domain/alerts/index.js";
+import type { Finding, WatchedCredential } from "#shared/domain/finding.js";
 
 const DAY = 86_400_000;
 const thresholdsDays = [30, 14, 7, 3, 1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePasswordPolicy, shortestDurationMs, type AppPolicyEvidence, type PasswordRestrictionRead } from "../shared/domain/app-policy/index.js";
+import { evaluatePasswordPolicy, shortestDurationMs, type AppPolicyEvidence, type PasswordRestrictionRead } from "#shared/domain/app-policy/index.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-12-03T12:00:00Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateWorld, worldShapes } from "../sandbox/world/generate.js";
-import { parsePolicy } from "../shared/domain/policy/index.js";
+import { parsePolicy } from "#shared/domain/policy/index.js";
 
 describe("generated benchmark worlds", () => {
   const now = new Date("2026-03-01T12:00:00.000Z");

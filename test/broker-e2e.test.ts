@@ -19,11 +19,11 @@ import { CircleCiOidcIssuer, startJob } from "../sandbox/circleci-oidc/index.js"
 import { loginWithToken } from "../sandbox/pipeline/oidc-login.js";
 import { startSandbox, type Sandbox, type SandboxJobSpec } from "../sandbox/start.js";
 import { demoWorld } from "../sandbox/world/demo.js";
-import { createCircleCiStore } from "../shared/adapters/circleci/index.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import { resolveRoles, sweepCounters, tokenCounterKey } from "../shared/engine/broker/index.js";
+import { createCircleCiStore } from "#shared/adapters/circleci/index.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
+import { resolveRoles, sweepCounters, tokenCounterKey } from "#shared/engine/broker/index.js";
 import { runCli } from "../cli/program.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
 import { routeMatches, startFunctionsHost, type FunctionsHost } from "./support/functions-host.js";
 

@@ -2,11 +2,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { readSettings } from "../shared/app/settings.js";
-import { brokerTokenClaims } from "../shared/domain/broker/broker-token.js";
-import { keySchedule } from "../shared/domain/broker/key-schedule.js";
-import { refMatches } from "../shared/domain/broker/rules.js";
-import { formatIssue, parsePolicy } from "../shared/domain/policy/index.js";
+import { readSettings } from "#shared/app/settings.js";
+import { brokerTokenClaims } from "#shared/domain/broker/broker-token.js";
+import { keySchedule } from "#shared/domain/broker/key-schedule.js";
+import { refMatches } from "#shared/domain/broker/rules.js";
+import { formatIssue, parsePolicy } from "#shared/domain/policy/index.js";
 
 const appId = "11111111-2222-3333-4444-555555555555";
 const projectId = "9a3c6f0e-4b7d-4e21-a8c5-6d2f1b3e7a90";

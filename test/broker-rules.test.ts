@@ -2,8 +2,8 @@
 // whole ref, and a refusal names the rule — never a claim's value. Properties check answers, not the code's steps.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jobClaims, type CircleCiJobClaims } from "../shared/domain/broker/claims.js";
-import { evaluateAllow, refMatches, type ResolvedAllow } from "../shared/domain/broker/rules.js";
+import { jobClaims, type CircleCiJobClaims } from "#shared/domain/broker/claims.js";
+import { evaluateAllow, refMatches, type ResolvedAllow } from "#shared/domain/broker/rules.js";
 
 const project = "0d1a4b9e-5c39-4c1e-9e0b-1a2b3c4d5e6f";
 const context = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910";

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { Emulator, type EmulatorReply } from "../sandbox/core/emulator.js";
 import { CircleCiEmulator, sampleCircleWorld } from "../sandbox/circleci/index.js";
-import { CircleCiError, createCircleCiStore, type CircleCiStoreSettings } from "../shared/adapters/circleci/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
-import type { CiContext } from "../shared/domain/snapshot.js";
+import { CircleCiError, createCircleCiStore, type CircleCiStoreSettings } from "#shared/adapters/circleci/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
+import type { CiContext } from "#shared/domain/snapshot.js";
 
 const tls = ensureSandboxTls(defaultTlsDir());
 const world = sampleCircleWorld();

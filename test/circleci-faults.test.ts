@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { Emulator, type EmulatorReply } from "../sandbox/core/emulator.js";
 import { CircleCiEmulator, sampleCircleWorld } from "../sandbox/circleci/index.js";
-import { requestedWaitMs } from "../shared/adapters/circleci/rate-limit.js";
-import { CircleCiError, createCircleCiStore, type CircleCiStoreSettings } from "../shared/adapters/circleci/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
-import type { CiContext } from "../shared/domain/snapshot.js";
+import { requestedWaitMs } from "#shared/adapters/circleci/rate-limit.js";
+import { CircleCiError, createCircleCiStore, type CircleCiStoreSettings } from "#shared/adapters/circleci/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
+import type { CiContext } from "#shared/domain/snapshot.js";
 
 const tls = ensureSandboxTls(defaultTlsDir());
 const token = "CANARY-TOKEN-7f3e9a";

@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoWorld } from "../sandbox/world/demo.js";
 import type { WorldSpec } from "../sandbox/world/spec.js";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import type { Finding, Plan } from "../shared/domain/finding.js";
-import { guardsSshReruns, withSshGuard } from "../shared/domain/plan/ssh-rerun-guard.js";
-import { renderReport } from "../shared/report/index.js";
+import { openWatchdog } from "#shared/app/watchdog.js";
+import type { Finding, Plan } from "#shared/domain/finding.js";
+import { guardsSshReruns, withSshGuard } from "#shared/domain/plan/ssh-rerun-guard.js";
+import { renderReport } from "#shared/report/index.js";
 
 describe("an expression restriction keeps SSH reruns out only with a top-level `and not job.ssh.enabled`", () => {
   it.each([

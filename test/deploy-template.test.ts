@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { settingNames } from "../shared/app/settings.js";
-import { graphAppRoleIds } from "../shared/domain/doctor/checks.js";
-import { keyVaultSecretEventTypes } from "../shared/app/key-vault-event.js";
+import { settingNames } from "#shared/app/settings.js";
+import { graphAppRoleIds } from "#shared/domain/doctor/checks.js";
+import { keyVaultSecretEventTypes } from "#shared/app/key-vault-event.js";
 
 const root = join(import.meta.dirname, "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -156,7 +156,7 @@ describe("the azd template", () => {
 
 describe("the example policy deployed with the app", () => {
   it("is a valid policy once its webhook URL setting is given", async () => {
-    const { parsePolicy } = await import("../shared/domain/policy/index.js");
+    const { parsePolicy } = await import("#shared/domain/policy/index.js");
     const result = parsePolicy(read("watchdog.policy.example.yaml"), {
       filename: "watchdog.policy.example.yaml",
       env: { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T000/B000/XXXX" },

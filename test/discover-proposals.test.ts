@@ -3,8 +3,8 @@ import { demoIds, demoPolicyYaml as fullDemoPolicy } from "../sandbox/world/demo
 
 // The demo policy without its terraform oidc credential: that is the binding discovery should propose.
 const demoPolicyYaml = fullDemoPolicy.split("  - name: terraform\n")[0]!;
-import { parsePolicy, type Policy } from "../shared/domain/policy/index.js";
-import { azureSecretVariables, discover, type DiscoveryReport } from "../shared/engine/discover/index.js";
+import { parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import { azureSecretVariables, discover, type DiscoveryReport } from "#shared/engine/discover/index.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 import { startMigrationSandbox, type MigrationSandbox } from "./support/migration-sandbox.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import type { DoctorReport } from "../shared/domain/doctor/index.js";
+import type { DoctorReport } from "#shared/domain/doctor/index.js";
 import { runBuiltCli } from "./support/cli.js";
 import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
 

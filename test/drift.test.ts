@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPasswordKeyId, demoPasswordValue, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import type { Plan } from "../shared/domain/finding.js";
-import { isBusy, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
-import { projectDrift, type RotationJournal } from "../shared/domain/rotation/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
+import { openWatchdog } from "#shared/app/watchdog.js";
+import type { Plan } from "#shared/domain/finding.js";
+import { isBusy, type RotationOutcome, type RotationResult } from "#shared/engine/rotation/index.js";
+import { projectDrift, type RotationJournal } from "#shared/domain/rotation/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
 import { runBuiltCli } from "./support/cli.js";
 import { TestClock } from "./support/rotation-sandbox.js";
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { entraRouteNames, startDirectorySandbox, type DirectorySandbox } from "../sandbox/entra/index.js";
 import { smallTenantWorld, type DirectoryApp } from "../sandbox/graph/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
-import { createEntraSecretTester, isMicrosoftAuthorityHost } from "../shared/adapters/entra/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
+import { createEntraSecretTester, isMicrosoftAuthorityHost } from "#shared/adapters/entra/index.js";
 
 const DAY = 86_400_000;
 const graphScope = "https://graph.microsoft.com/.default";

@@ -9,8 +9,8 @@ import { createWatchdogTimer } from "../functions/timer.js";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoWorld } from "../sandbox/world/demo.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
 import { TestClock } from "./support/rotation-sandbox.js";
 

@@ -8,7 +8,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { planHandler } from "../functions/http-plan.js";
 import { timerRegistration, watchdogTimer } from "../functions/timer.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { sharedAzurite, type Azurite } from "./support/azurite.js";

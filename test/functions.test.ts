@@ -8,7 +8,7 @@ import { inventoryHandler, inventoryRegistration } from "../functions/http-inven
 import { doctorHandler, doctorRegistration } from "../functions/http-doctor.js";
 import { planHandler, planRegistration } from "../functions/http-plan.js";
 import { timerRegistration, watchdogTimer } from "../functions/timer.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";

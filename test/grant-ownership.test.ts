@@ -7,7 +7,7 @@ import type { DirectoryApp } from "../sandbox/graph/directory-state.js";
 import { graphRouteNames } from "../sandbox/graph/route-names.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import type { OwnershipReport } from "../shared/engine/ownership/index.js";
+import type { OwnershipReport } from "#shared/engine/ownership/index.js";
 import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
 import { runBuiltCli } from "./support/cli.js";
 

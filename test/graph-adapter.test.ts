@@ -6,12 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { startDirectorySandbox, type DirectorySandbox } from "../sandbox/entra/index.js";
 import { graphRouteNames, smallTenantWorld } from "../sandbox/graph/index.js";
-import { createEntraSecretTester } from "../shared/adapters/entra/index.js";
-import { createGraphDirectory, GraphError, type GraphDirectory } from "../shared/adapters/graph/index.js";
-import { createGraphClient } from "../shared/adapters/graph/graph-client.js";
-import { credentialSignInActivitySchema } from "../shared/adapters/graph/graph-schemas.js";
-import { resolveGraphSettings } from "../shared/adapters/graph/settings.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
+import { createEntraSecretTester } from "#shared/adapters/entra/index.js";
+import { createGraphDirectory, GraphError, type GraphDirectory } from "#shared/adapters/graph/index.js";
+import { createGraphClient } from "#shared/adapters/graph/graph-client.js";
+import { credentialSignInActivitySchema } from "#shared/adapters/graph/graph-schemas.js";
+import { resolveGraphSettings } from "#shared/adapters/graph/settings.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
 
 const DAY = 86_400_000;
 const issuer = "https://oidc.circleci.com/org/0c9f5e7a-3d21-4b8e-a6f4-92d1c7e3b805";

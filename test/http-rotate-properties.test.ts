@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotateHandler } from "../functions/http-rotate.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
 import { sharedAzurite } from "./support/azurite.js";
 import { leakedSecrets, secretValuesOf, webhookUrlsOf } from "./support/canaries.js";
 import { authOff, authOn, extraHeaders, principalCases, principalStatus, type PrincipalCase } from "./support/principals.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames, type MissingCredentialAnswer } from "../sandbox/graph/index.js";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { rotateCredential, type RotationResult } from "../shared/engine/rotation/index.js";
+import { rotateCredential, type RotationResult } from "#shared/engine/rotation/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { fastTestRetry, instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

@@ -5,8 +5,8 @@ import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { Emulator } from "../sandbox/core/emulator.js";
 import { TokenRegistry } from "../sandbox/core/tokens.js";
 import { KeyVaultEmulator, keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { createKeyVault, KeyVaultError } from "../shared/adapters/keyvault/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
+import { createKeyVault, KeyVaultError } from "#shared/adapters/keyvault/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
 
 // Throttling, outages and failures through the real SDK: retried where they should be, and every error
 // that comes out names operation, secret, status and code — never a value or a token.

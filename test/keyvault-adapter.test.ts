@@ -5,8 +5,8 @@ import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { TokenRegistry } from "../sandbox/core/tokens.js";
 import { KeyVaultEmulator, keyVaultRoutes } from "../sandbox/keyvault/index.js";
 import type { VaultWorld } from "../sandbox/world/spec.js";
-import { createKeyVault, isLoopbackVaultUrl, KeyVaultError, keyVaultServiceVersion } from "../shared/adapters/keyvault/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
+import { createKeyVault, isLoopbackVaultUrl, KeyVaultError, keyVaultServiceVersion } from "#shared/adapters/keyvault/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
 
 // The Key Vault adapter through the real @azure/keyvault-secrets SDK against the emulator.
 

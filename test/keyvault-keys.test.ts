@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyRouteNames } from "../sandbox/keyvault/keys.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoWorld } from "../sandbox/world/demo.js";
-import { createSigningKeys } from "../shared/adapters/keyvault/index.js";
+import { createSigningKeys } from "#shared/adapters/keyvault/index.js";
 
 describe("Key Vault keys: the emulator through @azure/keyvault-keys, and the broker's signing key", () => {
   let sandbox: Sandbox;

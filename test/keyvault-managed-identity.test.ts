@@ -5,8 +5,8 @@ import { TokenRegistry } from "../sandbox/core/tokens.js";
 import { EntraEmulator, entraRouteNames } from "../sandbox/entra/index.js";
 import { DirectoryState, smallTenantWorld } from "../sandbox/graph/index.js";
 import { KeyVaultEmulator, keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { createKeyVault } from "../shared/adapters/keyvault/index.js";
-import { SecretValue } from "../shared/domain/secret-value.js";
+import { createKeyVault } from "#shared/adapters/keyvault/index.js";
+import { SecretValue } from "#shared/domain/secret-value.js";
 
 // The production path: DefaultAzureCredential finds the managed identity through IDENTITY_ENDPOINT and
 // IDENTITY_HEADER (as in a Function App), and the Key Vault challenge is answered with its token.

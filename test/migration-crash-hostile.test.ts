@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultInjector } from "../sandbox/core/faults.js";
 import { graphRouteNames } from "../sandbox/graph/index.js";
-import { parseMigrationJournal } from "../shared/domain/migration/index.js";
-import { migrateCredential, type MigrationResult } from "../shared/engine/migration/index.js";
+import { parseMigrationJournal } from "#shared/domain/migration/index.js";
+import { migrateCredential, type MigrationResult } from "#shared/engine/migration/index.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 import { instantPropagation } from "./support/rotation-scenario.js";

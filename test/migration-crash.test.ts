@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
-import { parseMigrationJournal, type MigrationJournal } from "../shared/domain/migration/index.js";
-import type { OidcCredential } from "../shared/domain/policy/index.js";
-import { migrateCredential, retireMigration, rollbackMigration, type MigrationOutcome, type MigrationResult } from "../shared/engine/migration/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { parseMigrationJournal, type MigrationJournal } from "#shared/domain/migration/index.js";
+import type { OidcCredential } from "#shared/domain/policy/index.js";
+import { migrateCredential, retireMigration, rollbackMigration, type MigrationOutcome, type MigrationResult } from "#shared/engine/migration/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
 import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

@@ -13,7 +13,7 @@ import {
   type MigrationJournal,
   type MigrationRunContext,
   type ObservedFic,
-} from "../shared/domain/migration/index.js";
+} from "#shared/domain/migration/index.js";
 
 // The pure rules of the migration: subjects, FIC names and ownership, the federation plan against Entra's
 // rules, the pipeline change, the evidence and the next action.

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { demoIds } from "../sandbox/world/demo.js";
-import { circleciIssuer, parseMigrationJournal, type MigrationJournal } from "../shared/domain/migration/index.js";
-import { credentialSchema, type OidcCredential } from "../shared/domain/policy/index.js";
+import { circleciIssuer, parseMigrationJournal, type MigrationJournal } from "#shared/domain/migration/index.js";
+import { credentialSchema, type OidcCredential } from "#shared/domain/policy/index.js";
 import {
   loadMigrationStatuses,
   migrateCredential,
@@ -11,8 +11,8 @@ import {
   rollbackMigration,
   type MigrationOutcome,
   type MigrationResult,
-} from "../shared/engine/migration/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+} from "#shared/engine/migration/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { DAY, startMigrationSandbox, TestClock, type MigrationCase, type MigrationSandbox } from "./support/migration-sandbox.js";
 import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

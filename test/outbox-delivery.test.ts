@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AlertSource } from "../shared/domain/alert.js";
-import { decideAlerts, type AlertDecisions } from "../shared/domain/alerts/index.js";
-import type { Finding, WatchedCredential } from "../shared/domain/finding.js";
-import type { Notifier, WebhookSink } from "../shared/ports/notifier.js";
-import type { StateStore } from "../shared/ports/state-store.js";
-import { createWebhookNotifier } from "../shared/adapters/webhooks/index.js";
-import { deliverPending, loadLedger, recordAlerts, type DeliveryCycleResult, type OutboxRecord } from "../shared/engine/alerts/index.js";
+import type { AlertSource } from "#shared/domain/alert.js";
+import { decideAlerts, type AlertDecisions } from "#shared/domain/alerts/index.js";
+import type { Finding, WatchedCredential } from "#shared/domain/finding.js";
+import type { Notifier, WebhookSink } from "#shared/ports/notifier.js";
+import type { StateStore } from "#shared/ports/state-store.js";
+import { createWebhookNotifier } from "#shared/adapters/webhooks/index.js";
+import { deliverPending, loadLedger, recordAlerts, type DeliveryCycleResult, type OutboxRecord } from "#shared/engine/alerts/index.js";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { WebhookReceiver } from "../sandbox/receiver/index.js";
 import { reopenStateStore, stateStoreCases, type StartedStateStore } from "./support/state-stores.js";

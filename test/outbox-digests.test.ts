@@ -1,10 +1,10 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Alert } from "../shared/domain/alert.js";
-import { alertId } from "../shared/domain/alerts/index.js";
-import type { Notifier, WebhookSink } from "../shared/ports/notifier.js";
-import { createWebhookNotifier } from "../shared/adapters/webhooks/index.js";
-import { deliverPending, recordAlerts, type DeliveryCycleResult } from "../shared/engine/alerts/index.js";
+import type { Alert } from "#shared/domain/alert.js";
+import { alertId } from "#shared/domain/alerts/index.js";
+import type { Notifier, WebhookSink } from "#shared/ports/notifier.js";
+import { createWebhookNotifier } from "#shared/adapters/webhooks/index.js";
+import { deliverPending, recordAlerts, type DeliveryCycleResult } from "#shared/engine/alerts/index.js";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { WebhookReceiver } from "../sandbox/receiver/index.js";
 import { reopenStateStore, stateStoreCases, type StartedStateStore } from "./support/state-stores.js";

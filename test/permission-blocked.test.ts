@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPolicyYaml, demoWorld } from "../sandbox/world/demo.js";
-import { openWatchdog } from "../shared/app/watchdog.js";
-import type { CycleReport } from "../shared/engine/cycle.js";
-import type { DoctorReport } from "../shared/domain/doctor/index.js";
+import { openWatchdog } from "#shared/app/watchdog.js";
+import type { CycleReport } from "#shared/engine/cycle.js";
+import type { DoctorReport } from "#shared/domain/doctor/index.js";
 import { leakedSecrets, secretValuesOf } from "./support/canaries.js";
 import { runBuiltCli } from "./support/cli.js";
 

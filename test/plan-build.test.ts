@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
-import type { Finding, Plan, WatchedCredential } from "../shared/domain/finding.js";
-import { buildPlan } from "../shared/domain/plan/index.js";
-import { formatIssue, parsePolicy, type Policy } from "../shared/domain/policy/index.js";
-import type { AppCertificate, AppPassword, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "../shared/domain/snapshot.js";
+import type { Finding, Plan, WatchedCredential } from "#shared/domain/finding.js";
+import { buildPlan } from "#shared/domain/plan/index.js";
+import { formatIssue, parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import type { AppCertificate, AppPassword, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "#shared/domain/snapshot.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-06-01T12:00:00.000Z");
@@ -478,7 +478,7 @@ describe("the whole plan", () => {
 
 describe("configuration-looking CircleCI variables", () => {
   it("tells identifiers, regions and user names from names that may hold a secret", async () => {
-    const { looksLikeConfiguration } = await import("../shared/domain/plan/configuration-names.js");
+    const { looksLikeConfiguration } = await import("#shared/domain/plan/configuration-names.js");
     expect(["AZURE_CLIENT_ID", "ARM_TENANT_ID", "AWS_REGION", "DOCKER_LOGIN", "NPM_REGISTRY", "BROWSERSTACK_USERNAME"].filter((n) => !looksLikeConfiguration(n))).toEqual([]);
     expect(["AZURE_CLIENT_SECRET", "NPM_TOKEN", "DATABASE_URL", "SLACK_WEBHOOK_URL", "AWS_SECRET_ACCESS_KEY", "WAREHOUSE_DSN"].filter(looksLikeConfiguration)).toEqual([]);
   });

@@ -4,9 +4,9 @@ import addFormats from "ajv-formats";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { buildPlan } from "../shared/domain/plan/index.js";
-import { formatIssue, parsePolicy, type Policy } from "../shared/domain/policy/index.js";
-import type { AppPassword, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "../shared/domain/snapshot.js";
+import { buildPlan } from "#shared/domain/plan/index.js";
+import { formatIssue, parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import type { AppPassword, CiVariable, EntraApp, Snapshot, SourceError, VaultSecretInfo } from "#shared/domain/snapshot.js";
 
 const now = new Date("2026-06-01T12:00:00.000Z");
 const DAY = 86_400_000;

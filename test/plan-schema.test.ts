@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../shared/domain/finding.js";
-import { buildPlan, planSchema } from "../shared/domain/plan/index.js";
-import { parsePolicy } from "../shared/domain/policy/index.js";
-import type { Snapshot } from "../shared/domain/snapshot.js";
+import type { Plan } from "#shared/domain/finding.js";
+import { buildPlan, planSchema } from "#shared/domain/plan/index.js";
+import { parsePolicy } from "#shared/domain/policy/index.js";
+import type { Snapshot } from "#shared/domain/snapshot.js";
 import { publishedSchemas, renderSchema } from "../scripts/write-schemas.js";
 
 const onDisk = readFileSync(new URL("../schemas/plan.schema.json", import.meta.url), "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageDays, DAY_MS, daysLeft, parseInstant } from "../shared/domain/time.js";
+import { ageDays, DAY_MS, daysLeft, parseInstant } from "#shared/domain/time.js";
 
 const now = new Date("2026-06-01T12:00:00.000Z");
 const plus = (ms: number) => new Date(now.getTime() + ms);

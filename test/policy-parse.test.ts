@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatIssue, formatPath, parsePolicy, type PolicyIssue, type PolicyResult } from "../shared/domain/policy/index.js";
+import { formatIssue, formatPath, parsePolicy, type PolicyIssue, type PolicyResult } from "#shared/domain/policy/index.js";
 
 const secret = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { formatIssue, parsePolicy, type Policy } from "../shared/domain/policy/index.js";
+import { formatIssue, parsePolicy, type Policy } from "#shared/domain/policy/index.js";
 
 const appId = "11111111-2222-3333-4444-555555555555";
 const projectId = "9a3c6f0e-4b7d-4e21-a8c5-6d2f1b3e7a90";

@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { QueueClient } from "@azure/storage-queue";
-import { createAzureJobQueue, decodeRotationJob, DEFAULT_QUEUE_NAME } from "../shared/adapters/queue/index.js";
-import type { RotationJobMessage } from "../shared/ports/state-store.js";
+import { createAzureJobQueue, decodeRotationJob, DEFAULT_QUEUE_NAME } from "#shared/adapters/queue/index.js";
+import type { RotationJobMessage } from "#shared/ports/state-store.js";
 import { sharedAzurite } from "./support/azurite.js";
 import type { Azurite } from "./support/azurite.js";
 

@@ -1,14 +1,14 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { generateWorld, worldShapes } from "../sandbox/world/generate.js";
-import { buildAdapters } from "../shared/app/compose.js";
-import { readSettings } from "../shared/app/settings.js";
-import { parsePolicy, type Policy } from "../shared/domain/policy/index.js";
-import { buildPlan } from "../shared/domain/plan/index.js";
-import type { Plan } from "../shared/domain/finding.js";
-import type { Snapshot } from "../shared/domain/snapshot.js";
-import { takeInventory } from "../shared/engine/inventory.js";
-import { acquireLease } from "../shared/engine/journaled/lease.js";
+import { buildAdapters } from "#shared/app/compose.js";
+import { readSettings } from "#shared/app/settings.js";
+import { parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import { buildPlan } from "#shared/domain/plan/index.js";
+import type { Plan } from "#shared/domain/finding.js";
+import type { Snapshot } from "#shared/domain/snapshot.js";
+import { takeInventory } from "#shared/engine/inventory.js";
+import { acquireLease } from "#shared/engine/journaled/lease.js";
 import {
   assembleRead,
   InstanceReads,
@@ -22,8 +22,8 @@ import {
   storableSnapshot,
   type ReadModelDependencies,
   type ReadParts,
-} from "../shared/engine/read-model/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+} from "#shared/engine/read-model/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { secretValuesOf } from "./support/canaries.js";
 import { stateStoreCases, type StartedStateStore } from "./support/state-stores.js";
 

@@ -3,7 +3,7 @@
  * GET /api/report: what a person sees (marks, order, words, contrast) and what must never happen (script).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentialRowLimit, renderReport, reportHeaderPolicy, timelineDays } from "../shared/report/index.js";
+import { credentialRowLimit, renderReport, reportHeaderPolicy, timelineDays } from "#shared/report/index.js";
 import { launchChromium, servePage, type Chromium, type ServedPage, type Visit } from "./support/browser.js";
 import { expectCleanLoad, readAxis, readContrast, readMarks, readRows, type Axis, type MarkOnScreen, type RowOnScreen } from "./support/report-page.js";
 import { estatePlan, hostile, reportNow, seededReport } from "./support/report-plans.js";

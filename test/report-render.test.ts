@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Plan, WatchedCredential } from "../shared/domain/finding.js";
-import { credentialLabel } from "../shared/report/credential-label.js";
+import type { Plan, WatchedCredential } from "#shared/domain/finding.js";
+import { credentialLabel } from "#shared/report/credential-label.js";
 import {
   auditLimit,
   credentialRowLimit,
@@ -12,7 +12,7 @@ import {
   reportTotals,
   selectTableRows,
   timelineDays,
-} from "../shared/report/index.js";
+} from "#shared/report/index.js";
 import { estateBoundVariables, estatePlan, hostile, largePlan, reportNow, seededReport } from "./support/report-plans.js";
 
 const emptyPlan: Plan = {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
-import { rotateCredential, type RotationOutcome } from "../shared/engine/rotation/index.js";
-import type { WatchdogPorts } from "../shared/ports/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
+import { createLocalStateStore } from "#shared/adapters/state/local/index.js";
+import { rotateCredential, type RotationOutcome } from "#shared/engine/rotation/index.js";
+import type { WatchdogPorts } from "#shared/ports/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { fastTestRetry, instantPropagation } from "./support/rotation-scenario.js";
 import { stateStoreCases, type StartedStateStore } from "./support/state-stores.js";

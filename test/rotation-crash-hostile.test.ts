@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import type { PropagationOptions } from "../shared/engine/rotation/index.js";
+import type { PropagationOptions } from "#shared/engine/rotation/index.js";
 import { CrashPlan, expectedMints } from "./support/rotation-crash.js";
 import { startRotationSandbox, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { runScenario, type ScenarioReport } from "./support/rotation-scenario.js";

@@ -5,7 +5,7 @@ import { entraRouteNames } from "../sandbox/entra/index.js";
 import { graphRouteNames } from "../sandbox/graph/index.js";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
 import type { FaultInjector } from "../sandbox/core/faults.js";
-import type { RotationOutcome } from "../shared/engine/rotation/index.js";
+import type { RotationOutcome } from "#shared/engine/rotation/index.js";
 import { startRotationSandbox, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { runScenario } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

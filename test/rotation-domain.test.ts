@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RotationPolicy } from "../shared/domain/policy/index.js";
+import type { RotationPolicy } from "#shared/domain/policy/index.js";
 import {
   addHistory,
   checkBeforeRetire,
@@ -25,8 +25,8 @@ import {
   startJournal,
   type ObservedVersion,
   type RotationJournal,
-} from "../shared/domain/rotation/index.js";
-import type { AppPassword } from "../shared/domain/snapshot.js";
+} from "#shared/domain/rotation/index.js";
+import type { AppPassword } from "#shared/domain/snapshot.js";
 
 // The pure part of the rotation: markers, decisions, reconciliation and the "before" picture.
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { parseJournal, type RotationJournal } from "../shared/domain/rotation/index.js";
-import { pendingRotations, planRotation, rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { parseJournal, type RotationJournal } from "#shared/domain/rotation/index.js";
+import { pendingRotations, planRotation, rotateCredential, type RotationOutcome, type RotationResult } from "#shared/engine/rotation/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { instantPropagation } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { entraRouteNames } from "../sandbox/entra/index.js";
-import { rotateCredential, type RotationOutcome, type RotationResult } from "../shared/engine/rotation/index.js";
+import { rotateCredential, type RotationOutcome, type RotationResult } from "#shared/engine/rotation/index.js";
 import { HOUR, startRotationSandbox, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";
 import { instantPropagation } from "./support/rotation-scenario.js";

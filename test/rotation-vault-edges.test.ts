@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { keyVaultRoutes } from "../sandbox/keyvault/index.js";
-import { rotateCredential, type RotationResult } from "../shared/engine/rotation/index.js";
+import { rotateCredential, type RotationResult } from "#shared/engine/rotation/index.js";
 import { HOUR, TestClock, type RotationCase, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { rotationResults, useRotationSandbox } from "./support/rotation-suite.js";
 import { fastTestRetry, instantPropagation, runScenario } from "./support/rotation-scenario.js";

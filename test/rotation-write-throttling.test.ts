@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { circleCiVariableWriteRoutes } from "../sandbox/circleci/index.js";
 import { graphApplicationWriteRoutes } from "../sandbox/graph/index.js";
-import type { RotationResult } from "../shared/engine/rotation/index.js";
+import type { RotationResult } from "#shared/engine/rotation/index.js";
 import { startRotationSandbox, type RotationSandbox } from "./support/rotation-sandbox.js";
 import { runScenario } from "./support/rotation-scenario.js";
 import { startLocalStateStore, type StartedStateStore } from "./support/state-stores.js";

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoggedRequest } from "../sandbox/core/request-log.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { generateWorld, type WorldShape } from "../sandbox/world/generate.js";
-import { buildAdapters } from "../shared/app/compose.js";
-import { readSettings } from "../shared/app/settings.js";
-import { parsePolicy } from "../shared/domain/policy/index.js";
-import type { Snapshot } from "../shared/domain/snapshot.js";
-import { takeInventory } from "../shared/engine/inventory.js";
+import { buildAdapters } from "#shared/app/compose.js";
+import { readSettings } from "#shared/app/settings.js";
+import { parsePolicy } from "#shared/domain/policy/index.js";
+import type { Snapshot } from "#shared/domain/snapshot.js";
+import { takeInventory } from "#shared/engine/inventory.js";
 
 // A small generated world behind rate-limited emulators with small pages: the inventory must find every
 // variable, app, password and secret, make no request twice, and ride out the 429s. Correctness only:

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { Emulator, type EmulatorReply } from "../sandbox/core/emulator.js";
-import { createCircleCiStore } from "../shared/adapters/circleci/index.js";
-import { headerLookup, remainingBudget, requestedWaitMs } from "../shared/adapters/pacing/index.js";
+import { createCircleCiStore } from "#shared/adapters/circleci/index.js";
+import { headerLookup, remainingBudget, requestedWaitMs } from "#shared/adapters/pacing/index.js";
 
 const tls = ensureSandboxTls(defaultTlsDir());
 const orgId = "0c9f5e7a-3d21-4b8e-a6f4-92d1c7e3b805";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSettings, SettingsError } from "../shared/app/settings.js";
+import { readSettings, SettingsError } from "#shared/app/settings.js";
 
 describe("propagation settings (WATCHDOG_PROPAGATION_*)", () => {
   it("unset: the engine's defaults apply (nothing is overridden)", () => {

@@ -8,8 +8,8 @@ import { reportHandler } from "../functions/http-report.js";
 import { createWatchdogTimer } from "../functions/timer.js";
 import { startSandbox, type Sandbox } from "../sandbox/start.js";
 import { demoIds, demoPasswordKeyId, demoPasswordValue, demoWorld } from "../sandbox/world/demo.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { startAzurite, type Azurite } from "./support/azurite.js";
 import { TestClock } from "./support/rotation-sandbox.js";
 

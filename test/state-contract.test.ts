@@ -1,8 +1,8 @@
 // One contract, both StateStore adapters (local directory and Azure Tables on Azurite).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConcurrencyError } from "../shared/ports/state-store.js";
-import type { AuditEntry, StateStore } from "../shared/ports/state-store.js";
-import { MAX_KEY_LENGTH } from "../shared/adapters/state/key-rules.js";
+import { ConcurrencyError } from "#shared/ports/state-store.js";
+import type { AuditEntry, StateStore } from "#shared/ports/state-store.js";
+import { MAX_KEY_LENGTH } from "#shared/adapters/state/key-rules.js";
 import { stateStoreCases } from "./support/state-stores.js";
 import type { StartedStateStore } from "./support/state-stores.js";
 

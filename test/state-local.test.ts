@@ -7,13 +7,14 @@ import { existsSync } from "node:fs";
 import { appendFile, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLocalStateStore } from "../shared/adapters/state/local/index.js";
-import type { StateStore } from "../shared/ports/state-store.js";
+import { createLocalStateStore } from "#shared/adapters/state/local/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { startLocalStateStore } from "./support/state-stores.js";
 import type { StartedStateStore } from "./support/state-stores.js";
 
-const localStoreModule = fileURLToPath(new URL("../shared/adapters/state/local/index.ts", import.meta.url));
-const portModule = fileURLToPath(new URL("../shared/ports/state-store.ts", import.meta.url));
+const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
+const localStoreModule = join(repositoryRoot, "shared", "adapters", "state", "local", "index.ts");
+const portModule = join(repositoryRoot, "shared", "ports", "state-store.ts");
 
 /** Starts a child Node process (TypeScript through tsx) running `body` with `store` on `dir`. */
 function child(dir: string, body: string): ChildProcess {

@@ -1,8 +1,8 @@
 // The RowKey encoding of the Azure state store, checked as properties over arbitrary keys.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeRowKey, encodeRowKey, prefixUpperBound } from "../shared/adapters/state/azure/row-key.js";
-import { auditRowKey } from "../shared/adapters/state/azure/audit-row-key.js";
+import { decodeRowKey, encodeRowKey, prefixUpperBound } from "#shared/adapters/state/azure/row-key.js";
+import { auditRowKey } from "#shared/adapters/state/azure/audit-row-key.js";
 
 // Keys biased towards the characters that need escaping, plus arbitrary (well-formed) unicode.
 const keyChars = fc.oneof(

@@ -1,9 +1,9 @@
 // Plain http only towards a loopback emulator; a real account stays https. Errors never echo the key.
 import { describe, expect, it } from "vitest";
-import { StorageConnectionError, isLoopbackHost, storageEndpoint } from "../shared/adapters/state/azure/storage-connection.js";
-import { identityStorageEndpoints } from "../shared/adapters/state/azure/identity-endpoints.js";
-import { createAzureStateStore } from "../shared/adapters/state/azure/index.js";
-import { createAzureJobQueue } from "../shared/adapters/queue/index.js";
+import { StorageConnectionError, isLoopbackHost, storageEndpoint } from "#shared/adapters/state/azure/storage-connection.js";
+import { identityStorageEndpoints } from "#shared/adapters/state/azure/identity-endpoints.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
+import { createAzureJobQueue } from "#shared/adapters/queue/index.js";
 
 const key = "S3CRETKEY0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/0123456789abcdefgh==";
 

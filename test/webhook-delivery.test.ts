@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import type { Alert } from "../shared/domain/alert.js";
-import type { WebhookSink } from "../shared/ports/notifier.js";
-import { createWebhookNotifier, slackMessage, teamsMessage } from "../shared/adapters/webhooks/index.js";
+import type { Alert } from "#shared/domain/alert.js";
+import type { WebhookSink } from "#shared/ports/notifier.js";
+import { createWebhookNotifier, slackMessage, teamsMessage } from "#shared/adapters/webhooks/index.js";
 import { defaultTlsDir, ensureSandboxTls } from "../sandbox/core/ca.js";
 import { WebhookReceiver } from "../sandbox/receiver/index.js";
 

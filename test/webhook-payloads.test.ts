@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import type { Alert } from "../shared/domain/alert.js";
-import { buildDigest, describeSink, redactUrlParts, shownItems } from "../shared/domain/alerts/index.js";
-import { genericBatchBody, genericBody, signedHeaders, slackDigestMessage, slackMessage, teamsDigestMessage, teamsMessage } from "../shared/adapters/webhooks/index.js";
+import type { Alert } from "#shared/domain/alert.js";
+import { buildDigest, describeSink, redactUrlParts, shownItems } from "#shared/domain/alerts/index.js";
+import { genericBatchBody, genericBody, signedHeaders, slackDigestMessage, slackMessage, teamsDigestMessage, teamsMessage } from "#shared/adapters/webhooks/index.js";
 
 const alert: Alert = {
   id: "msg_0123456789abcdef0123456789abcdef",

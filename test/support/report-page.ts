@@ -3,7 +3,7 @@
  * the table and the text colours, measured on screen.
  */
 import { expect } from "vitest";
-import { timelineDays } from "../../shared/report/index.js";
+import { timelineDays } from "#shared/report/index.js";
 import type { ServedPage, Visit } from "./browser.js";
 
 export interface MarkOnScreen {

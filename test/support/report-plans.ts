@@ -6,11 +6,11 @@
  *   largePlan(n)    ~n credentials (default 3,000) for page-size and rendering checks
  *   estatePlan()    19,000 credentials shaped like the benchmark's large world, nearly all fine, a few in the policy
  */
-import type { Plan, WatchedCredential } from "../../shared/domain/finding.js";
-import { buildPlan } from "../../shared/domain/plan/index.js";
-import { parsePolicy, type Policy } from "../../shared/domain/policy/index.js";
-import type { CiVariable, EntraApp, Snapshot } from "../../shared/domain/snapshot.js";
-import type { AuditEntry } from "../../shared/ports/state-store.js";
+import type { Plan, WatchedCredential } from "#shared/domain/finding.js";
+import { buildPlan } from "#shared/domain/plan/index.js";
+import { parsePolicy, type Policy } from "#shared/domain/policy/index.js";
+import type { CiVariable, EntraApp, Snapshot } from "#shared/domain/snapshot.js";
+import type { AuditEntry } from "#shared/ports/state-store.js";
 
 export const reportNow = new Date("2026-03-01T12:00:00.000Z");
 const DAY = 86_400_000;

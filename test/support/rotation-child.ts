@@ -7,10 +7,10 @@
  *
  * Prints the outcome as one JSON line when it gets to finish.
  */
-import { buildAdapters } from "../../shared/app/compose.js";
-import { readSettings } from "../../shared/app/settings.js";
-import type { RotateCredential } from "../../shared/domain/policy/index.js";
-import { rotateCredential } from "../../shared/engine/rotation/index.js";
+import { buildAdapters } from "#shared/app/compose.js";
+import { readSettings } from "#shared/app/settings.js";
+import type { RotateCredential } from "#shared/domain/policy/index.js";
+import { rotateCredential } from "#shared/engine/rotation/index.js";
 
 interface ChildInput {
   credential: RotateCredential;

@@ -9,7 +9,7 @@
  *   answer is replaced by an error — a timeout after the server did the work; the run goes on.
  * - "trace": nothing is injected; the calls are recorded, to enumerate the points of a clean run.
  */
-import type { WatchdogPorts } from "../../shared/ports/index.js";
+import type { WatchdogPorts } from "#shared/ports/index.js";
 
 export type CrashMode = "die" | "lose-answer" | "trace";
 

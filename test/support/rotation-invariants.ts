@@ -2,8 +2,8 @@
  * The rotation's invariants, checked from what a user can see: the emulators' state and the Entra token
  * endpoint. Create one watch per case, call `afterRun` after every run (crashed or not) and `final` at the end.
  */
-import { parseJournal } from "../../shared/domain/rotation/index.js";
-import type { StateStore } from "../../shared/ports/state-store.js";
+import { parseJournal } from "#shared/domain/rotation/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { HOUR, type RotationCase, type RotationSandbox } from "./rotation-sandbox.js";
 
 export class InvariantWatch {

@@ -19,15 +19,15 @@ import { startDirectorySandbox, type DirectorySandbox } from "../../sandbox/entr
 import { graphRouteNames, type DirectoryApp, type DirectoryPassword } from "../../sandbox/graph/index.js";
 import { KeyVaultEmulator, type EmulatedSecretVersion } from "../../sandbox/keyvault/index.js";
 import type { CircleWorld, EntraWorld } from "../../sandbox/world/spec.js";
-import { createCircleCiStore } from "../../shared/adapters/circleci/index.js";
-import { createEntraSecretTester } from "../../shared/adapters/entra/index.js";
-import { createGraphDirectory } from "../../shared/adapters/graph/index.js";
-import { createKeyVault, type DeletionWait } from "../../shared/adapters/keyvault/index.js";
-import { createHeartbeat, createWebhookNotifier } from "../../shared/adapters/webhooks/index.js";
-import type { RotateCredential } from "../../shared/domain/policy/index.js";
-import { isMintedBy } from "../../shared/domain/rotation/index.js";
-import type { WatchdogPorts } from "../../shared/ports/index.js";
-import type { StateStore } from "../../shared/ports/state-store.js";
+import { createCircleCiStore } from "#shared/adapters/circleci/index.js";
+import { createEntraSecretTester } from "#shared/adapters/entra/index.js";
+import { createGraphDirectory } from "#shared/adapters/graph/index.js";
+import { createKeyVault, type DeletionWait } from "#shared/adapters/keyvault/index.js";
+import { createHeartbeat, createWebhookNotifier } from "#shared/adapters/webhooks/index.js";
+import type { RotateCredential } from "#shared/domain/policy/index.js";
+import { isMintedBy } from "#shared/domain/rotation/index.js";
+import type { WatchdogPorts } from "#shared/ports/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 
 const DAY = 86_400_000;
 export const HOUR = 3_600_000;

@@ -2,11 +2,11 @@
  * Drives one case through successive runs (the timer's cycles) at injected times, with an optional fault,
  * checking the invariants after every run and the end state after the last.
  */
-import { parseJournal } from "../../shared/domain/rotation/index.js";
-import { rotateCredential, type PropagationOptions, type RotationOutcome } from "../../shared/engine/rotation/index.js";
-import type { SecretValue } from "../../shared/domain/secret-value.js";
-import type { WatchdogPorts } from "../../shared/ports/index.js";
-import type { StateStore } from "../../shared/ports/state-store.js";
+import { parseJournal } from "#shared/domain/rotation/index.js";
+import { rotateCredential, type PropagationOptions, type RotationOutcome } from "#shared/engine/rotation/index.js";
+import type { SecretValue } from "#shared/domain/secret-value.js";
+import type { WatchdogPorts } from "#shared/ports/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
 import { CrashPlan, withCrashPlan } from "./rotation-crash.js";
 import { InvariantWatch } from "./rotation-invariants.js";
 import { HOUR, TestClock, type RotationCase, type RotationSandbox } from "./rotation-sandbox.js";

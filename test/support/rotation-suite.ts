@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from "vitest";
-import type { RotationOutcome, RotationResult } from "../../shared/engine/rotation/index.js";
+import type { RotationOutcome, RotationResult } from "#shared/engine/rotation/index.js";
 import { startRotationSandbox, type RotationSandbox } from "./rotation-sandbox.js";
 import { startLocalStateStore, type StartedStateStore } from "./state-stores.js";
 

@@ -24,9 +24,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { StateStore } from "../../shared/ports/state-store.js";
-import { createLocalStateStore } from "../../shared/adapters/state/local/index.js";
-import { createAzureStateStore } from "../../shared/adapters/state/azure/index.js";
+import type { StateStore } from "#shared/ports/state-store.js";
+import { createLocalStateStore } from "#shared/adapters/state/local/index.js";
+import { createAzureStateStore } from "#shared/adapters/state/azure/index.js";
 import { sharedAzurite } from "./azurite.js";
 
 export interface StartedStateStore {
