@@ -125,6 +125,16 @@ describe("webhook notifier against the local receiver", () => {
     expect(JSON.stringify([down, slow])).not.toContain("CANARY");
   });
 
+  it("keeps a receiver's error code (Slack's invalid_blocks) and nothing of a free-text answer", async () => {
+    const slack: WebhookSink = { name: "coded", kind: "slack", url: receiver.urlFor("slack", "coded", canaryTail) };
+    receiver.fail("coded", { status: 400, body: "invalid_blocks" });
+    const coded = await notifier.send(slack, alert, new Date());
+    expect(coded.ok || coded.error).toBe(`webhook "coded" (slack, ${new URL(receiver.url).host}) answered HTTP 400: invalid_blocks`);
+    receiver.fail("coded", { status: 400, body: "invalid blocks near CANARY-in-the-text" });
+    const prose = await notifier.send(slack, alert, new Date());
+    expect(prose.ok || prose.error).toBe(`webhook "coded" (slack, ${new URL(receiver.url).host}) answered HTTP 400`);
+  });
+
   it("never puts a secret URL tail or a signing secret into a result", async () => {
     const results = [
       await notifier.send({ name: "bad", kind: "generic", url: receiver.urlFor("generic", "bad", canaryTail) }, alert, new Date()),

@@ -1,3 +1,5 @@
+import { statusWords } from "../service-words.js";
+
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface CircleCiErrorDetails {
@@ -68,13 +70,20 @@ export class CircleCiError extends Error {
   }
 }
 
+// CircleCI's errors carry no code: where a status means something particular for its API, say so.
+const circleCiWords = {
+  400: "CircleCI refused the request as malformed",
+  403: "the token's user may not do this",
+  404: "not found, or not visible to the token's user",
+};
+
 function describe(d: CircleCiErrorDetails): string {
   const where = `CircleCI ${d.operation} failed: ${d.method} ${d.path}`;
   let what: string;
   if (d.status === undefined) {
     what = `got no answer (${d.code ?? "network error"})${d.problem ? `: ${d.problem}` : ""}`;
   } else {
-    what = `answered ${d.status}: ${d.problem ?? statusWords(d.status)}`;
+    what = `answered ${d.status}: ${d.problem ?? statusWords("CircleCI", d.status, circleCiWords)}`;
   }
   const attempts = d.attempts && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : "";
   // CircleCI personal API tokens expire (at most a year) and can be revoked: a 401 is almost always one of those.
@@ -83,18 +92,6 @@ function describe(d: CircleCiErrorDetails): string {
       ? " — CircleCI refused CIRCLECI_TOKEN: it has most likely expired or been revoked. Create a new personal API token and store it where CIRCLECI_TOKEN points (its Key Vault secret); nothing else changes"
       : "";
   return `${where} ${what}${attempts}${cause}`;
-}
-
-/** What a status means for a CircleCI call, in our words (CircleCI's own are free text that may echo the request). */
-function statusWords(status: number): string {
-  if (status === 400) return "CircleCI refused the request as malformed";
-  if (status === 401) return "CircleCI did not accept the token";
-  if (status === 403) return "the token's user may not do this";
-  if (status === 404) return "not found, or not visible to the token's user";
-  if (status === 409) return "a conflicting change is in the way";
-  if (status === 429) return "too many requests";
-  if (status >= 500) return "CircleCI failed to answer";
-  return "an unexpected status";
 }
 
 const maxMessageChars = 200;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { headerLookup, type AdaptiveLimiter, type AnswerReader } from "../pacing/index.js";
 import { GraphError } from "./graph-error.js";
 import type { ResolvedGraphDirectorySettings } from "./settings.js";
+import { asErrorCode, statusWords } from "../service-words.js";
 
 export interface GraphCallSpec<T> {
   operation: string;
@@ -47,18 +48,6 @@ function errorCode(error: SdkGraphError): string | undefined {
   }
 }
 
-/** What a status means for a Graph call, in our words. */
-function statusWords(status: number): string {
-  if (status === 400) return "Graph refused the request";
-  if (status === 401) return "Graph did not accept the token";
-  if (status === 403) return "the identity lacks the permission or role for this";
-  if (status === 404) return "not found";
-  if (status === 409) return "a conflicting object exists";
-  if (status === 429) return "too many requests";
-  if (status >= 500) return "Graph failed to answer";
-  return "an unexpected status";
-}
-
 /**
  * The words of a GraphError are the status, Graph's error code from an error status's body, and our own — never
  * Graph's message, never the SDK's message for an answer it could not read (V8's JSON parse errors quote the body,
@@ -69,20 +58,20 @@ function toGraphError(error: unknown, spec: GraphCallSpec<unknown>): GraphError 
   if (error instanceof SdkGraphError) {
     const status = error.statusCode;
     const requestId = error.requestId ?? undefined;
-    if (status === undefined || status < 0) return withoutAnswer(base, codeName(error.code) ?? "NoAnswer");
+    if (status === undefined || status < 0) return withoutAnswer(base, asErrorCode(error.code) ?? "NoAnswer");
     if (status >= 200 && status < 300) {
       return new GraphError({ ...base, status, code: "UnreadableResponse", detail: "Graph answered, but the answer could not be read", requestId });
     }
     return new GraphError({
       ...base,
       status,
-      code: codeName(errorCode(error)) ?? "UnknownError",
-      detail: statusWords(status),
+      code: asErrorCode(errorCode(error)) ?? "UnknownError",
+      detail: statusWords("Graph", status, { 403: "the identity lacks the permission or role for this" }),
       requestId,
       retryAfterMs: retryAfterMs(error.headers),
     });
   }
-  return withoutAnswer(base, error instanceof Error ? (codeName(error.name) ?? "Error") : "Error");
+  return withoutAnswer(base, error instanceof Error ? (asErrorCode(error.name) ?? "Error") : "Error");
 }
 
 /** A network failure or the credential's: its class names it; its message may quote a token endpoint's answer. */
@@ -92,7 +81,6 @@ function withoutAnswer(base: { operation: string; method: string; path: string }
 }
 
 // Names of error codes and error classes: never free text.
-const codeName = (code: string | null | undefined) => (code && /^[A-Za-z][\w.-]{0,79}$/.test(code) ? code : undefined);
 
 function retryable(error: unknown, safety: GraphCallSpec<unknown>["safety"]): error is GraphError {
   if (!(error instanceof GraphError)) return false;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { VaultRefusal } from "../../ports/vault.js";
 import { UnexpectedVaultResponse } from "./secret-properties.js";
+import { asErrorCode, statusWords } from "../service-words.js";
 
 export interface KeyVaultFailure {
   /** What the app was doing, e.g. "set secret", "list versions". */
@@ -90,20 +91,12 @@ const restErrorShape = z.object({
     .catch(undefined),
 });
 
-// Names of error codes and error classes: letters, digits and a few separators, never free text.
-const codeShape = /^[A-Za-z][\w.-]{0,79}$/;
-const asCode = (code: string | undefined) => (code !== undefined && codeShape.test(code) ? code : undefined);
 
-/** Our own words for a status (Key Vault's message is free text that may echo the request: never used). */
-function statusWords(status: number | undefined): string {
+/** Our own words for a status, and for the two cases where no error status came. */
+function keyVaultWords(status: number | undefined): string {
   if (status === undefined) return "no answer from Key Vault";
   if (status >= 200 && status < 300) return "Key Vault answered, but the answer could not be read";
-  if (status === 401 || status === 403) return "access was refused";
-  if (status === 404) return "not found";
-  if (status === 409) return "conflict";
-  if (status === 429) return "throttled";
-  if (status >= 500) return "Key Vault failed";
-  return "the request was refused";
+  return statusWords("Key Vault", status);
 }
 
 /**
@@ -126,9 +119,9 @@ export function toKeyVaultError(
     return new KeyVaultError({
       ...base,
       status,
-      code: asCode(body?.code) ?? asCode(rest.data.code),
-      innerCode: asCode(body?.innerError?.code ?? undefined),
-      detail: statusWords(status),
+      code: asErrorCode(body?.code) ?? asErrorCode(rest.data.code),
+      innerCode: asErrorCode(body?.innerError?.code ?? undefined),
+      detail: keyVaultWords(status),
     });
   }
   if (error instanceof UnexpectedVaultResponse) {
@@ -141,7 +134,7 @@ export function toKeyVaultError(
     const tokenFailure = /Credential|Authentication/.test(error.name);
     return new KeyVaultError({
       ...base,
-      code: asCode(error.name) ?? "Error",
+      code: asErrorCode(error.name) ?? "Error",
       detail: tokenFailure ? "no token for Key Vault: check the managed identity or the AZURE_* settings" : "the call failed before Key Vault gave a usable answer",
     });
   }

@@ -1,6 +1,7 @@
 import axios, { type AxiosError } from "axios";
 import pRetry, { AbortError } from "p-retry";
 import { describeSink, redactUrlParts } from "../../domain/alerts/redact.js";
+import { asErrorCode } from "../service-words.js";
 import type { DeliveryResult, WebhookSink } from "../../ports/notifier.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { DESTINATION_REFUSED, type GuardedAgents } from "./destination-guard.js";
@@ -33,9 +34,8 @@ const retryableStatus = (status: number) => status === 408 || status === 429 || 
  * message may echo the request.
  */
 function bodyCode(data: unknown): string {
-  if (typeof data !== "string") return "";
-  const code = data.trim();
-  return /^[a-z][a-z0-9_]{0,59}$/.test(code) ? `: ${code}` : "";
+  const code = typeof data === "string" ? asErrorCode(data.trim()) : undefined;
+  return code ? `: ${code}` : "";
 }
 
 function networkReason(error: unknown, sink: WebhookSink, timeoutMs: number): string {
