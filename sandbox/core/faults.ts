@@ -51,6 +51,10 @@ export interface FaultKnobs {
  * A limit shared by several routes: at most `limit` requests per `windowMs`, counted together (Graph counts an
  * app's writes to applications together, whatever the app written to; CircleCI its variable writes). Over it, a
  * request is answered 429 before anything is done, with Retry-After in whole seconds until the window ends.
+ * Sources: Graph throttling, 429 with Retry-After (https://learn.microsoft.com/en-us/graph/throttling) and
+ * identity writes limited apart from reads (https://learn.microsoft.com/en-us/graph/throttling-limits#identity-and-access-service-limits);
+ * CircleCI's rate limits (https://circleci.com/docs/api-developers-guide/#rate-limits) and the 429 its OpenAPI
+ * document lists on the context variable PUT/DELETE. The real budgets are unknown (sandbox/README.md, known unknowns).
  */
 export interface SharedBudget {
   routes: readonly string[];

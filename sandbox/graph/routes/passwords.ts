@@ -22,7 +22,12 @@ function optionalDate(value: unknown): Date | null | undefined {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** The 400 Entra answers a password its app management policy forbids, in the words the knob chooses. */
+/**
+ * The 400 Entra answers a password its app management policy forbids, in the words the knob chooses: a public
+ * report quotes "Credential lifetime exceeds the max value allowed as per assigned policy …"
+ * (https://github.com/KelvinTegelaar/CIPP-API/pull/1970); no error code is documented, so a generic 400 is the
+ * other variant.
+ */
 function policyRefusalReply(context: GraphContext, refusal: PasswordRefusal): ReturnType<typeof graphBadRequest> {
   if (context.knobs.policyRefusal === "generic") return graphBadRequest("One or more properties contains invalid values.", "BadRequest");
   return refusal.restriction === "passwordLifetime"
